@@ -1,0 +1,572 @@
+"""The archive: the only module that writes SQL.
+
+One SQLite file holds articles, their earlier revisions, the sources and the history of
+crawl and ingest runs, plus a full-text index over Arabic search keys of title and text.
+Every path into the archive (seed files, corpora, crawls) ends in
+:meth:`Archive.upsert_articles`, which keeps that index in step in the same
+transaction, so a fresh article is searchable the moment it lands.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from newsarchive.items import Article
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = Path("data/archive.db")
+
+
+class ArchiveError(Exception):
+    """Base class for the archive's expected failures."""
+
+
+class NotAnArchive(ArchiveError):
+    """The file exists but is not a SQLite database (or is damaged)."""
+
+
+class SchemaTooNew(ArchiveError):
+    """The archive was written by a newer newsarchive than this one."""
+
+
+class Outcome(StrEnum):
+    """What an upsert did to one article."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def index_key(text: str | None) -> str:
+    """The text the full-text index holds for ``text``: its Arabic search key.
+
+    The seam between the archive and the Arabic rules (newsarchive.arabic.normalize):
+    documents and queries pass through the same function. After the rules change,
+    ``newsarchive reindex`` rebuilds the index with it.
+    """
+    from newsarchive.arabic.normalize import search_key
+
+    return search_key(text or "")
+
+
+# --- schema ------------------------------------------------------------------------------
+
+ARTICLE_COLUMNS = (
+    "id",
+    "url",
+    "source",
+    "title",
+    "author",
+    "published",
+    "modified",
+    "month",
+    "language",
+    "text",
+    "description",
+    "categories",
+    "tags",
+    "image",
+    "word_count",
+    "content_hash",
+    "first_seen",
+    "last_fetched",
+)
+
+
+_SCHEMA_1 = """
+        CREATE TABLE sources (
+            name TEXT PRIMARY KEY,
+            base_url TEXT,
+            language TEXT,
+            kind TEXT,
+            config TEXT,
+            added TEXT
+        );
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            source TEXT,
+            title TEXT NOT NULL,
+            author TEXT,
+            published TEXT,
+            modified TEXT,
+            -- YYYY-MM of published, a plain column so Datasette can facet on it
+            month TEXT,
+            language TEXT,
+            text TEXT NOT NULL,
+            description TEXT,
+            categories TEXT NOT NULL DEFAULT '[]',
+            tags TEXT NOT NULL DEFAULT '[]',
+            image TEXT,
+            word_count INTEGER,
+            content_hash TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_fetched TEXT NOT NULL
+        );
+        CREATE INDEX articles_source ON articles(source);
+        CREATE INDEX articles_published ON articles(published);
+        CREATE INDEX articles_month ON articles(month);
+        CREATE INDEX articles_content_hash ON articles(content_hash);
+        CREATE TABLE revisions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL,
+            url TEXT NOT NULL,
+            title TEXT,
+            author TEXT,
+            published TEXT,
+            modified TEXT,
+            text TEXT,
+            content_hash TEXT,
+            fetched TEXT,
+            replaced TEXT NOT NULL
+        );
+        CREATE INDEX revisions_article ON revisions(article_id);
+        CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            source TEXT,
+            command TEXT,
+            started TEXT NOT NULL,
+            finished TEXT,
+            status TEXT NOT NULL,
+            pages INTEGER NOT NULL DEFAULT 0,
+            new INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            dropped INTEGER NOT NULL DEFAULT 0,
+            dropped_reasons TEXT NOT NULL DEFAULT '{}',
+            errors TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX crawl_runs_source ON crawl_runs(source, started);
+        -- The index holds search keys (newsarchive.arabic), not the stored text, so it
+        -- keeps its own copy of them; rowid = articles.id. Datasette is told about it
+        -- in the plugin's metadata (fts_table/fts_pk), since it cannot guess the link.
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, text, tokenize = 'unicode61 remove_diacritics 0'
+        );
+        -- Deleting an article from any tool keeps the index in step; inserts and
+        -- updates need the Python key function and go through Archive.upsert_articles.
+        CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+            DELETE FROM articles_fts WHERE rowid = old.id;
+        END;
+"""
+
+
+# Each entry is the SQL that upgrades the schema by one version (PRAGMA user_version).
+# Append, never edit: archives in the field have run the earlier ones.
+MIGRATIONS: list[str] = [_SCHEMA_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# --- records -----------------------------------------------------------------------------
+
+
+@dataclass
+class RunStats:
+    """Counts for one crawl or ingest run, as stored in ``crawl_runs``."""
+
+    pages: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    dropped: int = 0
+    dropped_reasons: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    MAX_ERRORS = 200
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+    def drop(self, reason: str) -> None:
+        self.dropped += 1
+        self.dropped_reasons[reason] = self.dropped_reasons.get(reason, 0) + 1
+
+    def error(self, message: str) -> None:
+        self.failed += 1
+        if len(self.errors) < self.MAX_ERRORS:
+            self.errors.append(message)
+
+    @property
+    def archived(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+
+def _article_row(article: Article, article_id: int, fetched: str, first_seen: str) -> tuple:
+    published = article.published or None
+    return (
+        article_id,
+        article.url,
+        article.source or None,
+        article.title,
+        article.author,
+        published,
+        article.modified,
+        published[:7] if published else None,
+        article.language,
+        article.text,
+        article.description,
+        json.dumps(article.categories, ensure_ascii=False),
+        json.dumps(article.tags, ensure_ascii=False),
+        article.image,
+        article.word_count,
+        article.content_hash,
+        first_seen,
+        fetched,
+    )
+
+
+_INSERT_ARTICLE = (
+    f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in ARTICLE_COLUMNS)})"
+)
+_UPDATE_ARTICLE = (
+    "UPDATE articles SET " + ", ".join(f"{c} = ?" for c in ARTICLE_COLUMNS[1:]) + " WHERE id = ?"
+)
+
+
+# --- the archive -------------------------------------------------------------------------
+
+
+class Archive:
+    """An open archive file. Create it with :func:`open_archive`."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path | None = None):
+        self.db = db
+        self.path = path
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema --
+
+    def migrate(self) -> None:
+        try:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise NotAnArchive(f"{self.path} is not a SQLite database ({exc})") from exc
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"{self.path} has schema version {version}, newer than this newsarchive "
+                f"understands ({SCHEMA_VERSION}); upgrade newsarchive"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            log.info("migrating %s to schema version %d", self.path, number + 1)
+            # executescript commits first and runs in autocommit mode, so the script
+            # carries its own transaction: a failed migration leaves nothing half-done.
+            try:
+                self.conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\n"
+                    f"PRAGMA user_version = {number + 1};\nCOMMIT;"
+                )
+            except sqlite3.Error:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    # -- writing articles --
+
+    def upsert_article(self, article: Article, *, fetched: str | None = None) -> Outcome:
+        """Insert or update one article; see :meth:`upsert_articles`."""
+        return next(self.upsert_articles([article], fetched=fetched))[1]
+
+    def upsert_articles(
+        self,
+        articles: Iterable[Article],
+        *,
+        fetched: str | None = None,
+        batch_size: int = 500,
+    ) -> Iterator[tuple[Article, Outcome]]:
+        """Insert new articles, update changed ones, leave identical ones alone.
+
+        Identity is ``article.url``. A changed title or text keeps the previous version
+        in ``revisions``; changed metadata alone updates the row without a revision.
+        Each batch is one transaction, index included, and is committed before its
+        outcomes are yielded, so a crash loses at most the batch in hand.
+        """
+        batch: list[Article] = []
+        for article in articles:
+            batch.append(article)
+            if len(batch) >= batch_size:
+                yield from self._upsert_batch(batch, fetched or now_iso())
+                batch = []
+        if batch:
+            yield from self._upsert_batch(batch, fetched or now_iso())
+
+    def _existing(self, urls: list[str]) -> dict[str, sqlite3.Row]:
+        found: dict[str, sqlite3.Row] = {}
+        conn = self.conn
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            cursor = conn.execute(
+                f"SELECT * FROM articles WHERE url IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+            names = [d[0] for d in cursor.description]
+            for values in cursor:
+                row = dict(zip(names, values, strict=True))
+                found[row["url"]] = row
+        return found
+
+    def _upsert_batch(
+        self, batch: list[Article], fetched: str
+    ) -> Iterator[tuple[Article, Outcome]]:
+        conn = self.conn
+        outcomes: list[tuple[Article, Outcome]] = []
+        inserts: list[tuple] = []
+        index_inserts: list[tuple[int, str, str]] = []
+        with conn:  # one transaction per batch
+            conn.execute("BEGIN IMMEDIATE")
+            existing = self._existing(list({a.url for a in batch}))
+            next_id = (conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0) + 1
+            for article in batch:
+                old = existing.get(article.url)
+                if old is None:
+                    row = _article_row(article, next_id, fetched, fetched)
+                    inserts.append(row)
+                    index_inserts.append(
+                        (next_id, index_key(article.title), index_key(article.text))
+                    )
+                    existing[article.url] = dict(zip(ARTICLE_COLUMNS, row, strict=True))
+                    next_id += 1
+                    outcomes.append((article, Outcome.NEW))
+                    continue
+                row = _article_row(article, old["id"], fetched, old["first_seen"])
+                new_values = dict(zip(ARTICLE_COLUMNS, row, strict=True))
+                if all(
+                    new_values[c] == old[c]
+                    for c in ARTICLE_COLUMNS
+                    if c not in ("first_seen", "last_fetched")
+                ):
+                    outcomes.append((article, Outcome.UNCHANGED))
+                    continue
+                if any(r[0] == old["id"] for r in inserts):
+                    # Twice in one batch: flush so the second is a plain update.
+                    self._write(inserts, index_inserts)
+                    inserts, index_inserts = [], []
+                if new_values["content_hash"] != old["content_hash"]:
+                    conn.execute(
+                        "INSERT INTO revisions (article_id, url, title, author, published,"
+                        " modified, text, content_hash, fetched, replaced)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            old["id"],
+                            old["url"],
+                            old["title"],
+                            old["author"],
+                            old["published"],
+                            old["modified"],
+                            old["text"],
+                            old["content_hash"],
+                            old["last_fetched"],
+                            fetched,
+                        ),
+                    )
+                    conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (old["id"],))
+                    conn.execute(
+                        "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
+                        (old["id"], index_key(article.title), index_key(article.text)),
+                    )
+                conn.execute(_UPDATE_ARTICLE, (*row[1:], old["id"]))
+                existing[article.url] = new_values
+                outcomes.append((article, Outcome.UPDATED))
+            self._write(inserts, index_inserts)
+        yield from outcomes
+
+    def _write(self, inserts: list[tuple], index_inserts: list[tuple[int, str, str]]) -> None:
+        if inserts:
+            self.conn.executemany(_INSERT_ARTICLE, inserts)
+            self.conn.executemany(
+                "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)", index_inserts
+            )
+
+    def delete_article(self, url: str) -> bool:
+        """Remove an article (its revisions stay); the trigger updates the index."""
+        with self.conn:
+            cursor = self.conn.execute("DELETE FROM articles WHERE url = ?", (url,))
+        return cursor.rowcount > 0
+
+    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the full-text index from the stored text with today's rules."""
+        count = 0
+        with self.conn:
+            self.conn.execute("DELETE FROM articles_fts")
+            cursor = self.conn.execute("SELECT id, title, text FROM articles")
+            while rows := cursor.fetchmany(1000):
+                self.conn.executemany(
+                    "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
+                    [(i, index_key(t), index_key(x)) for i, t, x in rows],
+                )
+                count += len(rows)
+                if progress:
+                    progress(len(rows))
+            self.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
+        return count
+
+    # -- reading articles --
+
+    def get_article(self, url: str) -> dict[str, Any] | None:
+        rows = list(self.db["articles"].rows_where("url = ?", [url]))
+        if not rows:
+            return None
+        row = rows[0]
+        row["categories"] = json.loads(row["categories"])
+        row["tags"] = json.loads(row["tags"])
+        return row
+
+    def article_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def known_articles(self, source: str) -> dict[str, tuple[str, str | None]]:
+        """url → (content_hash, modified) for one source, for incremental crawls."""
+        return {
+            url: (content_hash, modified)
+            for url, content_hash, modified in self.conn.execute(
+                "SELECT url, content_hash, modified FROM articles WHERE source = ?", (source,)
+            )
+        }
+
+    def revisions(self, url: str) -> list[dict[str, Any]]:
+        return list(self.db["revisions"].rows_where("url = ?", [url], order_by="id"))
+
+    # -- sources and runs --
+
+    def register_source(
+        self,
+        name: str,
+        *,
+        base_url: str | None = None,
+        language: str | None = "ar",
+        kind: str | None = None,
+        config: dict[str, Any] | None = None,
+    ) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO sources (name, base_url, language, kind, config, added)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET base_url = coalesce(excluded.base_url,"
+                " base_url), language = excluded.language, kind = coalesce(excluded.kind,"
+                " kind), config = coalesce(excluded.config, config)",
+                (
+                    name,
+                    base_url,
+                    language,
+                    kind,
+                    json.dumps(config, ensure_ascii=False) if config is not None else None,
+                    now_iso(),
+                ),
+            )
+
+    def start_run(self, kind: str, source: str | None, command: str) -> int:
+        with self.conn:
+            cursor = self.conn.execute(
+                "INSERT INTO crawl_runs (kind, source, command, started, status)"
+                " VALUES (?, ?, ?, ?, 'running')",
+                (kind, source, command, now_iso()),
+            )
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, stats: RunStats, status: str) -> None:
+        with self.conn:
+            self.conn.execute(
+                "UPDATE crawl_runs SET finished = ?, status = ?, pages = ?, new = ?,"
+                " updated = ?, unchanged = ?, failed = ?, dropped = ?, dropped_reasons = ?,"
+                " errors = ? WHERE id = ?",
+                (
+                    now_iso(),
+                    status,
+                    stats.pages,
+                    stats.new,
+                    stats.updated,
+                    stats.unchanged,
+                    stats.failed,
+                    stats.dropped,
+                    json.dumps(stats.dropped_reasons, ensure_ascii=False),
+                    json.dumps(stats.errors, ensure_ascii=False),
+                    run_id,
+                ),
+            )
+
+    def last_run(self, source: str, kind: str = "crawl") -> dict[str, Any] | None:
+        rows = list(
+            self.db["crawl_runs"].rows_where(
+                "source = ? AND kind = ?", [source, kind], order_by="id desc", limit=1
+            )
+        )
+        return rows[0] if rows else None
+
+    # -- reports --
+
+    def stats(self, recent_runs: int = 10) -> dict[str, Any]:
+        per_source = [
+            dict(zip(("source", "articles", "oldest", "newest", "last_fetched"), r, strict=True))
+            for r in self.conn.execute(
+                "SELECT coalesce(source, ''), count(*), min(published), max(published),"
+                " max(last_fetched) FROM articles GROUP BY source ORDER BY count(*) DESC"
+            )
+        ]
+        runs = list(
+            self.db["crawl_runs"].rows_where(
+                select="id, kind, source, started, finished, status, pages, new, updated,"
+                " unchanged, failed, dropped",
+                order_by="id desc",
+                limit=recent_runs,
+            )
+        )
+        return {
+            "articles": self.article_count(),
+            "revisions": self.conn.execute("SELECT count(*) FROM revisions").fetchone()[0],
+            "sources": per_source,
+            "runs": runs,
+        }
+
+
+def open_archive(path: str | Path = DEFAULT_DB, *, create: bool = True) -> Archive:
+    """Open (and create or migrate) the archive at ``path`` in WAL mode, so Datasette can
+    read while a crawl writes."""
+    path = Path(path)
+    if not path.exists():
+        if not create:
+            raise ArchiveError(f"no archive at {path}; run `newsarchive ingest` or `crawl` first")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif path.is_dir():
+        raise ArchiveError(f"{path} is a folder; give --db the path of an archive file")
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as exc:
+        raise NotAnArchive(
+            f"{path} is not a SQLite database ({exc}); give --db another path"
+        ) from exc
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA busy_timeout = 10000")
+    archive = Archive(sqlite_utils.Database(conn), path)
+    archive.migrate()
+    return archive

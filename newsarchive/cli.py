@@ -1,0 +1,318 @@
+"""The ``newsarchive`` command line: a thin layer that turns the library's narrow
+exceptions into one-line messages saying what to do next."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from newsarchive.archive import DEFAULT_DB, Archive, ArchiveError, open_archive
+
+
+def db_option(fn):
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_DB,
+        envvar="NEWSARCHIVE_DB",
+        show_default=True,
+        help="Archive file (env NEWSARCHIVE_DB).",
+    )(fn)
+
+
+@contextlib.contextmanager
+def opened(db_path: Path, *, create: bool = True) -> Iterator[Archive]:
+    try:
+        archive = open_archive(db_path, create=create)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        yield archive
+    finally:
+        archive.close()
+
+
+def command_line() -> str:
+    return " ".join(["newsarchive", *sys.argv[1:]])
+
+
+@click.group()
+@click.version_option(package_name="newsarchive")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def cli(verbose: int) -> None:
+    """newsarchive: crawl Arabic news sites into a searchable SQLite archive.
+
+    Every command takes --db PATH (env NEWSARCHIVE_DB, default data/archive.db).
+    """
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--url", help="Canonical URL of a single saved .html page.")
+@click.option("--source", help="Source name for inputs that do not carry one.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@db_option
+def ingest(
+    paths: tuple[Path, ...], url: str | None, source: str | None, quiet: bool, db_path: Path
+) -> None:
+    """Load seed files, corpora and saved pages into the archive.
+
+    PATHS are files or folders (searched recursively). Understood: seed .txt files
+    (title, blank line, source, blank line, body; UTF-8 or windows-1256), ANT corpus
+    XML files, .tar/.tar.gz/.tar.xz/.zip archives of those (read in place), JSON
+    Lines of articles (.jsonl), and one saved .html page with --url.
+
+    Re-ingesting the same input changes nothing; changed text becomes a revision.
+    A bad file is reported with its path; the rest still lands and the exit status
+    is 1.
+
+    Example:
+
+        newsarchive ingest seeds/
+
+        newsarchive ingest ../shared/data/corpora/ant-v2.1
+    """
+    from newsarchive.ingest import IngestError, ingest_paths
+
+    with opened(db_path) as archive:
+        try:
+            report = ingest_paths(
+                archive,
+                list(paths),
+                url=url,
+                source=source,
+                progress=not quiet,
+                command=command_line(),
+            )
+        except IngestError as exc:
+            raise click.ClickException(str(exc)) from exc
+    for failure in report.failures:
+        click.echo(f"error: {failure.path}: {failure.reason}", err=True)
+    click.echo(report.summary())
+    if report.failures:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", help="The page's URL (resolves relative links, identifies it).")
+@click.option("--source", default="", help="Source name whose extraction rules apply.")
+@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
+def extract(file: Path, url: str | None, source: str, as_json: bool) -> None:
+    """Extract the article from one saved HTML page, offline.
+
+    Runs the same extraction as a crawl (trafilatura plus the Arabic fallbacks for
+    dates, bylines and encodings) and prints url, title, author, published,
+    modified, language, text, description, categories, tags and image.
+
+    Example:
+
+        newsarchive extract page.html --url https://www.elmaouid.dz/x/ --json
+    """
+    from newsarchive.arabic.encoding import EncodingError
+    from newsarchive.extract import extract_file
+    from newsarchive.sites import SitesError, extraction_rules_for
+
+    try:
+        rules = extraction_rules_for(source) if source else None
+        article = extract_file(file, url=url, source=source, rules=rules)
+    except (EncodingError, SitesError, OSError) as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
+    if article is None:
+        raise click.ClickException(
+            f"{file}: no article text found (is it an article page, not a listing?)"
+        )
+    data = article.to_json()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for name, value in data.items():
+        if name != "text":
+            click.echo(f"{name}: {value}")
+    click.echo()
+    click.echo(data["text"])
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@db_option
+def serve(host: str, port: int, db_path: Path) -> None:
+    """Serve the archive with Datasette: right-to-left Arabic pages, facets,
+    article pages, the crawl history and Arabic search. Read-only.
+
+    Example:
+
+        newsarchive serve --port 8001
+    """
+    from newsarchive.web import serve as serve_web
+
+    with opened(db_path):
+        pass  # create or migrate before Datasette opens it read-only
+    click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops)")
+    serve_web(db_path, host=host, port=port)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@db_option
+def stats(as_json: bool, db_path: Path) -> None:
+    """Articles per source, oldest and newest, and the last runs.
+
+    Example:
+
+        newsarchive stats
+    """
+    with opened(db_path, create=False) as archive:
+        figures = archive.stats()
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{figures['articles']} articles, {figures['revisions']} revisions in {db_path}")
+    rows = [
+        (s["source"] or "-", s["articles"], s["oldest"] or "-", s["newest"] or "-")
+        for s in figures["sources"]
+    ]
+    _table(("source", "articles", "oldest", "newest"), rows)
+    if figures["runs"]:
+        click.echo("\nlast runs:")
+        runs = [
+            (
+                r["id"],
+                r["kind"],
+                r["source"] or "-",
+                r["started"],
+                r["status"],
+                r["pages"],
+                r["new"],
+                r["updated"],
+                r["unchanged"],
+                r["failed"],
+                r["dropped"],
+            )
+            for r in figures["runs"]
+        ]
+        header = ("id", "kind", "source", "started", "status", "pages", "new", "updated")
+        _table((*header, "unchanged", "failed", "dropped"), runs)
+
+
+@cli.command()
+@db_option
+def reindex(db_path: Path) -> None:
+    """Rebuild the Arabic full-text index from the stored text.
+
+    Run it after upgrading newsarchive when the Arabic search rules changed.
+    """
+    with opened(db_path, create=False) as archive:
+        count = archive.reindex()
+    click.echo(f"reindexed {count} articles")
+
+
+def _table(header: tuple, rows: list[tuple]) -> None:
+    cells = [tuple(str(c) for c in header)] + [tuple(str(c) for c in r) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+@cli.command()
+@click.argument("targets", nargs=-1)
+@click.option("--due", is_flag=True, help="Also crawl every source whose interval has elapsed.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching N pages.")
+@click.option("--since", help="Only articles published on or after DATE (YYYY-MM-DD).")
+@click.option(
+    "--refresh", is_flag=True, help="Re-fetch known articles even if nothing says they changed."
+)
+@click.option(
+    "--sites",
+    "sites_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="NEWSARCHIVE_SITES",
+    help="Source registry (env NEWSARCHIVE_SITES; default seeds/sites.toml).",
+)
+@db_option
+def crawl(
+    targets: tuple[str, ...],
+    due: bool,
+    max_pages: int | None,
+    since: str | None,
+    refresh: bool,
+    sites_file: Path | None,
+    db_path: Path,
+) -> None:
+    """Crawl configured sources (names from seeds/sites.toml) or any site URL.
+
+    Discovery uses robots.txt sitemaps, feeds, sitemaps, the WordPress REST API and
+    listing pages, politely (robots.txt and its Crawl-delay, AutoThrottle, retries
+    that honour Retry-After). Known articles are not fetched again unless a feed or
+    sitemap says they changed. A killed crawl resumes where it stopped.
+
+    Exits with status 1 when a crawl archives no article, listing what it tried.
+
+    Example:
+
+        newsarchive crawl elmaouid --max-pages 200
+
+        newsarchive crawl https://www.example.dz/ --since 2024-01-01
+
+        newsarchive crawl --due
+    """
+    from newsarchive.crawl import CrawlError, run_crawls
+
+    if since:
+        try:
+            datetime.date.fromisoformat(since)
+        except ValueError as exc:
+            raise click.BadParameter("use YYYY-MM-DD", param_hint="--since") from exc
+    with opened(db_path):
+        pass  # fail early on a bad --db, before the reactor starts
+    try:
+        results = run_crawls(
+            list(targets),
+            db_path=db_path,
+            sites_file=sites_file,
+            due=due,
+            max_pages=max_pages,
+            since=since,
+            refresh=refresh,
+        )
+    except CrawlError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not results:
+        click.echo("nothing is due")
+        return
+    failed = False
+    for result in results:
+        run = result.run or {}
+        click.echo(
+            f"{result.source}: {result.status}: {run.get('pages', 0)} pages fetched,"
+            f" {run.get('new', 0)} new, {run.get('updated', 0)} updated,"
+            f" {run.get('unchanged', 0)} unchanged, {run.get('dropped', 0)} dropped,"
+            f" {run.get('failed', 0)} failed"
+        )
+        reasons = json.loads(run.get("dropped_reasons") or "{}")
+        for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]):
+            click.echo(f"  dropped {count}: {reason}")
+        if not result.ok:
+            failed = True
+            click.echo(
+                f"error: the crawl of {result.source} archived no articles ({result.status})."
+                " It tried:",
+                err=True,
+            )
+            for channel, outcome in result.tried.items():
+                click.echo(f"  {channel}: {outcome}", err=True)
+            if not result.tried:
+                click.echo("  nothing answered: is the site reachable?", err=True)
+    if failed:
+        sys.exit(1)

@@ -1,0 +1,66 @@
+"""The Article record: what every path into the archive produces."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# The fields `newsarchive extract --json` prints, in the design's order.
+EXTRACT_FIELDS = (
+    "url",
+    "title",
+    "author",
+    "published",
+    "modified",
+    "language",
+    "text",
+    "description",
+    "categories",
+    "tags",
+    "image",
+)
+
+
+@dataclass
+class Article:
+    """One news article. ``url`` is its identity: the canonical URL, or a stable
+    ``seed:`` key for seed files that carry none. Dates are ISO 8601 strings."""
+
+    url: str
+    title: str
+    text: str
+    source: str = ""
+    author: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    language: str | None = "ar"
+    description: str | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    @property
+    def content_hash(self) -> str:
+        """What decides whether a re-fetched article changed: title and text only,
+        so a new fetch time or reordered tags is not a new revision."""
+        digest = hashlib.sha256()
+        digest.update(self.title.strip().encode("utf-8"))
+        digest.update(b"\x00")
+        digest.update(" ".join(self.text.split()).encode("utf-8"))
+        return digest.hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        """The object `extract --json` prints."""
+        data = asdict(self)
+        return {name: data[name] for name in EXTRACT_FIELDS}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], source: str = "") -> Article:
+        known = {name: data.get(name) for name in EXTRACT_FIELDS if data.get(name) is not None}
+        known.setdefault("source", data.get("source") or source)
+        return cls(**known)

@@ -1,0 +1,108 @@
+"""The crawl's single writer: articles from the spider into the archive, and the run's
+record in ``crawl_runs``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from scrapy.exceptions import DropItem
+
+from newsarchive.archive import Outcome, RunStats, open_archive
+from newsarchive.items import Article
+
+log = logging.getLogger(__name__)
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Any, db_path: str, batch_size: int):
+        self.crawler = crawler
+        self.db_path = db_path
+        self.batch_size = batch_size
+        self.batch: list[Article] = []
+        self.archive = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ArchivePipeline:
+        settings = crawler.settings
+        return cls(
+            crawler, settings.get("NEWSARCHIVE_DB"), settings.getint("NEWSARCHIVE_BATCH_SIZE")
+        )
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        self.archive = open_archive(self.db_path)
+        site = getattr(spider, "site", None)
+        if site is not None:
+            self.archive.register_source(
+                site.name, base_url=site.base_url, language=site.language, kind=site.cms
+            )
+        command = " ".join(
+            ["newsarchive" if "newsarchive" in sys.argv[0] else "scrapy"] + sys.argv[1:]
+        )
+        self.run_id = self.archive.start_run("crawl", spider.name, command)
+        # The spider reads the known URLs from here for incremental crawls.
+        self.crawler.newsarchive_archive = self.archive
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            raise DropItem(f"not an Article: {type(item).__name__}")
+        if not item.title or not item.text:
+            self.crawler.stats.inc_value("newsarchive/dropped/no title or text")
+            raise DropItem(f"{item.url}: no title or text")
+        self.batch.append(item)
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        stats = self.crawler.stats
+        for _, outcome in self.archive.upsert_articles(self.batch):
+            stats.inc_value(f"newsarchive/{outcome.value}")
+        self.batch = []
+
+    def close_spider(self) -> None:
+        stats = self.crawler.stats
+        status = "failed"
+        try:
+            self.flush()
+            status = None
+        finally:
+            run = run_stats(stats.get_stats())
+            reason = stats.get_value("finish_reason") or ""
+            if status is None:
+                status = run_status(run, reason)
+            self.archive.finish_run(self.run_id, run, status)
+            stats.set_value("newsarchive/run_id", self.run_id)
+            stats.set_value("newsarchive/status", status)
+            self.archive.close()
+
+
+def run_stats(values: dict[str, Any]) -> RunStats:
+    """The run's counts from Scrapy's stats keys."""
+    run = RunStats(
+        pages=values.get("response_received_count", 0),
+        new=values.get(f"newsarchive/{Outcome.NEW.value}", 0),
+        updated=values.get(f"newsarchive/{Outcome.UPDATED.value}", 0),
+        unchanged=values.get(f"newsarchive/{Outcome.UNCHANGED.value}", 0)
+        + values.get("newsarchive/known_not_refetched", 0),
+        failed=values.get("newsarchive/failed", 0),
+    )
+    for key, count in values.items():
+        if key.startswith("newsarchive/dropped/"):
+            run.dropped += count
+            run.dropped_reasons[key.removeprefix("newsarchive/dropped/")] = count
+    run.errors = list(values.get("newsarchive/errors", []))
+    return run
+
+
+def run_status(run: RunStats, finish_reason: str) -> str:
+    if finish_reason in ("shutdown", "cancelled"):
+        return "interrupted"
+    if run.archived == 0:
+        return "empty"
+    return "ok"

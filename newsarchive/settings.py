@@ -1,0 +1,63 @@
+"""Scrapy settings for every newsarchive crawl (scrapy.cfg points here).
+
+Politeness is the default: robots.txt obeyed (Crawl-delay included, which Scrapy
+itself ignores), AutoThrottle, at most two requests in flight per site, retries with
+backoff that honour Retry-After, and a User-Agent that names the project and a contact.
+"""
+
+import os
+
+from newsarchive import __version__
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Who we are. Operators should set their own contact (env NEWSARCHIVE_CONTACT).
+NEWSARCHIVE_CONTACT = os.environ.get(
+    "NEWSARCHIVE_CONTACT", "https://github.com/newsarchive/newsarchive"
+)
+USER_AGENT = f"newsarchive/{__version__} (+{NEWSARCHIVE_CONTACT})"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# Backoff for 429/503 without Retry-After: base * 2**attempt seconds, capped.
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 300.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsarchive.politeness.RetryAfterMiddleware": 550,
+}
+EXTENSIONS = {
+    "newsarchive.politeness.RobotsCrawlDelay": 600,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+ITEM_PIPELINES = {
+    "newsarchive.pipelines.ArchivePipeline": 300,
+}
+
+# Where articles go (env NEWSARCHIVE_DB, as for every command).
+NEWSARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "data/archive.db")
+# Extraction runs in this many worker processes off the reactor thread; 0 = inline.
+NEWSARCHIVE_EXTRACT_WORKERS = min(os.cpu_count() or 1, 4)
+# Re-fetch articles already in the archive even when no feed/sitemap says they changed.
+NEWSARCHIVE_REFRESH = False
+# Items written to SQLite per transaction.
+NEWSARCHIVE_BATCH_SIZE = 50
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")

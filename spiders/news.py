@@ -1,0 +1,344 @@
+"""The generic news spider every configured source reuses.
+
+Discovery goes through Scrapy's downloader only (robots.txt, throttling, retries and
+the cache apply to all of it): robots.txt sitemaps, configured feeds and sitemaps,
+the WordPress REST API, and listing pages with pagination. Article pages are told
+apart from listings by the registry's URL patterns and by the page's own metadata;
+only articles reach the pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url, url_query_cleaner
+
+from newsarchive import discovery
+from newsarchive.discovery import Entry
+from newsarchive.extract import extract_page, page_kind
+from newsarchive.sites import Site, SitesError
+
+log = logging.getLogger(__name__)
+
+# Query parameters that never change which article a URL names.
+TRACKING_PARAMS = (
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "utm_id",
+    "fbclid",
+    "gclid",
+    "ocid",
+    "ref",
+    "amp",
+)
+WP_PAGE_SIZE = 100
+
+
+def clean_url(url: str) -> str:
+    """The URL without tracking parameters or fragment, so one article is one URL."""
+    url = url_query_cleaner(url, TRACKING_PARAMS, remove=True)
+    return canonicalize_url(url, keep_fragments=False)
+
+
+class NewsSpider(scrapy.Spider):
+    """Crawl one news site. Configured sources are subclasses with ``site`` set
+    (spiders/registry.py); ``scrapy crawl news -a url=https://example.dz/`` crawls an
+    unconfigured site with automatic discovery."""
+
+    name = "news"
+    site: Site | None = None
+
+    def __init__(
+        self,
+        url: str | None = None,
+        since: str | None = None,
+        refresh: str | bool = False,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        if url:
+            self.site = Site.for_url(url)
+            self.name = self.site.name
+        if self.site is None:
+            raise SitesError("spider 'news' needs a site: scrapy crawl news -a url=https://…/")
+        self.since = since
+        self.refresh = refresh in (True, "1", "true", "yes")
+        self.hints: dict[str, Entry] = {}
+        self.requested: set[str] = set()
+        self.seen_canonical: set[str] = set()
+        self.known: dict[str, tuple[str, str | None]] = {}
+        self.tried: dict[str, str] = {}
+        self.wp_categories: dict[int, str] = {}
+        self.wp_tags: dict[int, str] = {}
+        self.pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        if cls.site is not None:
+            # Per-site politeness from the registry; robots.txt Crawl-delay may raise it.
+            settings.set("DOWNLOAD_DELAY", cls.site.delay, priority="spider")
+            settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", cls.site.concurrency, "spider")
+
+    # -- helpers --
+
+    def stat(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newsarchive/{key}", count)
+
+    def drop(self, reason: str) -> None:
+        self.stat(f"dropped/{reason}")
+
+    def note(self, channel: str, outcome: str) -> None:
+        """What discovery tried, for the run summary (and the loud empty-crawl error)."""
+        self.tried[channel] = outcome
+
+    def _discovery(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.discovery_failed,
+            cb_kwargs=kwargs,
+            priority=10,
+        )
+
+    def article_request(self, entry: Entry) -> scrapy.Request | None:
+        url = clean_url(entry.url)
+        previous = self.hints.get(url)
+        if previous is None:
+            self.hints[url] = entry
+        else:  # the same article from two channels: keep every fact either gave
+            for name, value in entry.hints().items():
+                if not getattr(previous, name):
+                    setattr(previous, name, value)
+        if url in self.requested:
+            return None
+        if not self.site.is_article_url(url):
+            self.drop("outside the article URL patterns")
+            self.requested.add(url)
+            return None
+        self.requested.add(url)
+        if not self.refresh and url in self.known:
+            _, known_modified = self.known[url]
+            if not (entry.modified and known_modified and entry.modified > known_modified):
+                self.stat("known_not_refetched")
+                return None
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed)
+
+    # -- start --
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        site = self.site
+        pipeline_archive = getattr(self.crawler, "newsarchive_archive", None)
+        if pipeline_archive is not None:
+            self.known = pipeline_archive.known_articles(site.name)
+        workers = self.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS")
+        if workers > 0:
+            # forkserver: workers must not inherit the reactor's threads and sockets.
+            self.pool = ProcessPoolExecutor(workers, mp_context=get_context("forkserver"))
+        yield self._discovery(site.url("/robots.txt"), self.parse_robots)
+        for feed in site.feeds:
+            yield self._discovery(site.url(feed), self.parse_feed)
+        for sitemap in site.sitemaps:
+            yield self._discovery(site.url(sitemap), self.parse_sitemap)
+        if site.wp_api:
+            yield self._discovery(
+                site.url("/wp-json/wp/v2/categories?per_page=100"),
+                self.parse_wp_terms,
+                kind="categories",
+            )
+        for listing in site.listings or ("/",):
+            yield self._discovery(site.url(listing), self.parse_listing, depth=1)
+
+    # -- discovery callbacks --
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        sitemaps = discovery.robots_sitemaps(response.text, response.url)
+        self.note("robots.txt", f"{len(sitemaps)} sitemaps")
+        configured = {self.site.url(s) for s in self.site.sitemaps}
+        for url in sitemaps:
+            if url not in configured:
+                yield self._discovery(url, self.parse_sitemap)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        entries = discovery.parse_feed(response.body, response.url)
+        self.note(f"feed {response.url}", f"{len(entries)} entries")
+        self.stat("discovered/feed", len(entries))
+        for entry in entries:
+            if request := self.article_request(entry):
+                yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        result = discovery.parse_sitemap(response.body)
+        if result is None:
+            self.note(f"sitemap {response.url}", "not a sitemap")
+            return
+        self.note(f"sitemap {response.url}", f"{len(result.entries)} {result.kind} entries")
+        if result.kind == "sitemapindex":
+            for entry in result.entries:
+                yield self._discovery(entry.url, self.parse_sitemap)
+            return
+        self.stat("discovered/sitemap", len(result.entries))
+        for entry in result.entries:
+            if self.since and entry.published and entry.published[:10] < self.since:
+                self.drop("older than --since")
+                continue
+            if request := self.article_request(entry):
+                yield request
+
+    def parse_wp_terms(self, response: Response, kind: str) -> Iterator[scrapy.Request]:
+        try:
+            terms = discovery.wp_terms(json.loads(response.text))
+        except (ValueError, TypeError):
+            self.note("wp-json", "no WordPress REST API")
+            return
+        if kind == "categories":
+            self.wp_categories = terms
+            yield self._discovery(
+                self.site.url("/wp-json/wp/v2/tags?per_page=100"), self.parse_wp_terms, kind="tags"
+            )
+        else:
+            self.wp_tags = terms
+            yield self._wp_posts_request(1)
+
+    def _wp_posts_request(self, page: int) -> scrapy.Request:
+        query = {"per_page": WP_PAGE_SIZE, "page": page}
+        if self.since:
+            query["after"] = f"{self.since}T00:00:00"
+        url = self.site.url(f"/wp-json/wp/v2/posts?{urlencode(query)}")
+        return self._discovery(url, self.parse_wp_posts, page=page)
+
+    def parse_wp_posts(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        try:
+            posts = json.loads(response.text)
+        except ValueError:
+            self.note("wp-json posts", "not JSON")
+            return
+        if not isinstance(posts, list):
+            self.note("wp-json posts", "unexpected answer")
+            return
+        entries = discovery.parse_wp_posts(posts, self.wp_categories, self.wp_tags)
+        total_pages = int(response.headers.get("X-WP-TotalPages", b"1") or 1)
+        self.note("wp-json posts", f"{page}/{total_pages} pages read")
+        self.stat("discovered/wp_api", len(entries))
+        for entry in entries:
+            if request := self.article_request(entry):
+                yield request
+        if page < total_pages:
+            yield self._wp_posts_request(page + 1)
+
+    def parse_listing(self, response: Response, depth: int) -> Iterator[scrapy.Request]:
+        if not hasattr(response, "css"):
+            return
+        self.stat("listing_pages")
+        selectors = self.site.listing_links or ("a",)
+        found = 0
+        for selector in selectors:
+            for href in response.css(f"{selector}::attr(href)").getall():
+                url = urljoin(response.url, href.strip())
+                if self.site.is_article_url(clean_url(url)):
+                    found += 1
+                    if request := self.article_request(Entry(url=url)):
+                        yield request
+        self.note(f"listing {urlsplit(response.url).path}", f"{found} article links")
+        # Feeds the page announces (autodiscovery), once each.
+        for href in response.css(
+            'link[rel="alternate"][type*="rss"]::attr(href),'
+            ' link[rel="alternate"][type*="atom"]::attr(href)'
+        ).getall():
+            url = urljoin(response.url, href)
+            if "comments" not in url and url not in self.requested:
+                self.requested.add(url)
+                yield self._discovery(url, self.parse_feed)
+        next_page = response.css(
+            'link[rel="next"]::attr(href), a[rel="next"]::attr(href),'
+            " a.next::attr(href), a.next-page::attr(href)"
+        ).get()
+        max_depth = self.settings.getint("NEWSARCHIVE_LISTING_DEPTH", 0) or 10_000
+        if next_page and depth < max_depth:
+            yield self._discovery(
+                urljoin(response.url, next_page), self.parse_listing, depth=depth + 1
+            )
+
+    def discovery_failed(self, failure: Failure) -> None:
+        request = failure.request
+        if failure.check(HttpError):
+            outcome = f"HTTP {failure.value.response.status}"
+        else:
+            outcome = failure.getErrorMessage() or failure.type.__name__
+        self.note(urlsplit(request.url).path or request.url, outcome)
+        log.info("discovery %s: %s", request.url, outcome)
+
+    # -- articles --
+
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
+        url = clean_url(response.url)
+        kind = page_kind(response.body, response.url)
+        if kind == "listing":
+            self.drop("listing page, not an article")
+            return
+        entry = self.hints.get(url) or self.hints.get(clean_url(response.request.url))
+        hints = entry.hints() if entry else None
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        header_encoding = None
+        if "charset=" in content_type:
+            header_encoding = content_type.split("charset=")[-1].split(";")[0].strip()
+        args = (
+            self.site.name,
+            self.site.extraction,
+            response.body,
+            response.url,
+            header_encoding,
+            hints,
+        )
+        if self.pool is not None:
+            future = self.pool.submit(extract_page, *args)
+            article = await asyncio.wrap_future(future)
+        else:
+            article = extract_page(*args)
+        if article is None:
+            self.drop("no article text")
+            return
+        canonical = clean_url(article.url)
+        if canonical != url and not self.site.is_article_url(canonical):
+            canonical = url  # a canonical pointing off-site or at a listing: keep ours
+        if canonical in self.seen_canonical:
+            self.drop("duplicate of an article already crawled")
+            return
+        self.seen_canonical.add(canonical)
+        article.url = canonical
+        article.source = self.site.name
+        if self.since and article.published and article.published[:10] < self.since:
+            self.drop("older than --since")
+            return
+        yield article
+
+    def article_failed(self, failure: Failure) -> None:
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self.drop(f"HTTP {status}")
+            return
+        if "Forbidden by robots.txt" in failure.getErrorMessage():
+            self.drop("forbidden by robots.txt")
+            return
+        self.stat("failed")
+        errors = self.crawler.stats.get_value("newsarchive/errors") or []
+        errors.append(f"{failure.request.url}: {failure.getErrorMessage()}")
+        self.crawler.stats.set_value("newsarchive/errors", errors[-100:])
+
+    def closed(self, reason: str) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
