@@ -8,6 +8,7 @@ drops (Google News' nested ``news:publication_date`` and ``news:title``) is read
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -57,12 +58,28 @@ def iso_date(value: str | None) -> str | None:
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            log.debug("unparsed feed date %r", value)
-            return None
+            return _localised_date(value)
     if parsed.tzinfo is None:
         if len(value) <= 10:  # a bare date: keep it a date, invent no time
             return parsed.date().isoformat()
         parsed = parsed.replace(tzinfo=UTC)
+    return parsed.isoformat()
+
+
+def _localised_date(value: str) -> str | None:
+    """Feeds that write pubDate in the site's language ("الاثنين، 15 جانفي 2024 10:00",
+    "Seg, 24 Set 2018 19:42:40 -0300"): our Arabic rules first, then dateparser."""
+    from newsarchive.arabic.dates import parse_arabic_date
+
+    found = parse_arabic_date(value)
+    if found:
+        return found
+    import dateparser
+
+    parsed = dateparser.parse(value, settings={"RETURN_AS_TIMEZONE_AWARE": True})
+    if parsed is None:
+        log.debug("unparsed feed date %r", value)
+        return None
     return parsed.isoformat()
 
 
@@ -74,8 +91,29 @@ def maybe_gunzip(body: bytes) -> bytes:
 _PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=True)
 
 
-def _xml_root(body: bytes) -> etree._Element | None:
+_DECLARED = re.compile(rb"^<\?xml[^>]*encoding=[\"']([A-Za-z0-9_.:-]+)")
+
+
+def _xml_bytes(body: bytes) -> bytes:
+    """Bytes lxml will decode right. A feed that declares no encoding must be UTF-8
+    (XML 1.0 §4.3.3), but real ones are sometimes Latin-1 or windows-1256 anyway: those
+    are re-encoded, choosing windows-1256 when it yields Arabic letters."""
     body = maybe_gunzip(body).lstrip()
+    if _DECLARED.match(body):
+        return body
+    try:
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        pass
+    arabic = body.decode("cp1256", errors="replace")
+    letters = sum(1 for ch in arabic if "\u0621" <= ch <= "\u064a")
+    text = arabic if letters > len(arabic) // 20 else body.decode("latin-1")
+    return re.sub(r"^<\?xml[^>]*\?>", "", text).encode("utf-8")
+
+
+def _xml_root(body: bytes) -> etree._Element | None:
+    body = _xml_bytes(body)
     if not body:
         return None
     try:
@@ -100,9 +138,39 @@ def is_feed(body: bytes) -> bool:
     return root is not None and _local(root.tag) in ("rss", "feed", "RDF")
 
 
+def parse_json_feed(body: bytes, base_url: str) -> list[Entry]:
+    """Entries of a JSON Feed (https://jsonfeed.org/version/1.1)."""
+    try:
+        data = json.loads(maybe_gunzip(body))
+    except (ValueError, UnicodeDecodeError):
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        return []
+    entries = []
+    for item in data["items"]:
+        url = item.get("url") or item.get("external_url") if isinstance(item, dict) else None
+        if not isinstance(url, str):
+            continue
+        authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+        entries.append(
+            Entry(
+                url=urljoin(base_url, url),
+                title=item.get("title"),
+                published=iso_date(item.get("date_published")),
+                modified=iso_date(item.get("date_modified")),
+                tags=[t for t in item.get("tags", []) if isinstance(t, str)],
+                author=(authors[0] or {}).get("name") if authors else None,
+            )
+        )
+    return entries
+
+
 def parse_feed(body: bytes, base_url: str) -> list[Entry]:
-    """Entries of an RSS 2.0, RSS 1.0 or Atom feed (lxml reads the XML declaration's
-    encoding from the bytes, so ISO-8859-1 and windows-1256 feeds decode right)."""
+    """Entries of an RSS 2.0, RSS 1.0, Atom or JSON feed (lxml reads the XML
+    declaration's encoding from the bytes, so ISO-8859-1 and windows-1256 feeds decode
+    right)."""
+    if body.lstrip()[:1] == b"{":
+        return parse_json_feed(body, base_url)
     root = _xml_root(body)
     if root is None:
         return []

@@ -96,7 +96,8 @@ class Site:
     def for_url(cls, url: str) -> Site:
         """An unconfigured site: automatic discovery from its home page."""
         parts = urlsplit(url if "://" in url else f"https://{url}")
-        if not parts.hostname:
+        host = parts.hostname or ""
+        if not re.fullmatch(r"[a-z0-9.-]+", host) or ("." not in host and host != "localhost"):
             raise SitesError(f"{url!r} is not a site URL (expected e.g. https://example.dz/)")
         base = f"{parts.scheme}://{parts.netloc}/"
         name = re.sub(r"[^a-z0-9]+", "_", parts.hostname.removeprefix("www.")).strip("_")
