@@ -218,6 +218,11 @@ def reindex(db_path: Path) -> None:
     click.echo(f"reindexed {count} articles")
 
 
+def _scrapy_log_level(ctx: click.Context) -> str:
+    verbose = ctx.find_root().params.get("verbose", 0)
+    return "DEBUG" if verbose else "INFO"
+
+
 def _table(header: tuple, rows: list[tuple]) -> None:
     cells = [tuple(str(c) for c in header)] + [tuple(str(c) for c in r) for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
@@ -240,14 +245,27 @@ def _table(header: tuple, rows: list[tuple]) -> None:
     envvar="NEWSARCHIVE_SITES",
     help="Source registry (env NEWSARCHIVE_SITES; default seeds/sites.toml).",
 )
+@click.option("--quiet", "-q", is_flag=True, help="Only warnings and the summary.")
+@click.option(
+    "--set",
+    "-s",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting, e.g. -s AUTOTHROTTLE_ENABLED=0 (repeatable).",
+)
 @db_option
+@click.pass_context
 def crawl(
+    ctx: click.Context,
     targets: tuple[str, ...],
     due: bool,
     max_pages: int | None,
     since: str | None,
     refresh: bool,
     sites_file: Path | None,
+    quiet: bool,
+    overrides: tuple[str, ...],
     db_path: Path,
 ) -> None:
     """Crawl configured sources (names from seeds/sites.toml) or any site URL.
@@ -274,6 +292,12 @@ def crawl(
             datetime.date.fromisoformat(since)
         except ValueError as exc:
             raise click.BadParameter("use YYYY-MM-DD", param_hint="--since") from exc
+    settings = {}
+    for override in overrides:
+        name, sep, value = override.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{override!r}: use NAME=VALUE", param_hint="--set")
+        settings[name.strip()] = value
     with opened(db_path):
         pass  # fail early on a bad --db, before the reactor starts
     try:
@@ -285,6 +309,8 @@ def crawl(
             max_pages=max_pages,
             since=since,
             refresh=refresh,
+            log_level="WARNING" if quiet else _scrapy_log_level(ctx),
+            settings=settings,
         )
     except CrawlError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -88,11 +88,14 @@ def run_crawls(
     refresh: bool = False,
     jobs_dir: Path | None = None,
     settings: dict[str, Any] | None = None,
+    log_level: str | None = None,
 ) -> list[CrawlResult]:
     """Crawl the named sources (or site URLs) into the archive, all in one reactor."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
+    # Outside the checkout there is no scrapy.cfg to name the settings module.
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsarchive.settings")
     # The spider loader builds one spider per registry entry from this registry.
     os.environ["NEWSARCHIVE_SITES"] = str(sites_path(sites_file))
     try:
@@ -110,6 +113,8 @@ def run_crawls(
 
     project = get_project_settings()
     project.set("NEWSARCHIVE_DB", str(db_path), priority="cmdline")
+    if log_level:
+        project.set("LOG_LEVEL", log_level, priority="cmdline")
     if max_pages:
         project.set("CLOSESPIDER_PAGECOUNT", max_pages, priority="cmdline")
     for key, value in (settings or {}).items():
@@ -119,7 +124,10 @@ def run_crawls(
     from spiders.news import NewsSpider
     from spiders.sources import spider_for
 
-    process = CrawlerProcess(project, install_root_handler=False)
+    # Scrapy installs its own log handler (LOG_LEVEL); drop the CLI's to avoid doubles.
+    for handler in logging.root.handlers[:]:
+        logging.root.removeHandler(handler)
+    process = CrawlerProcess(project)
     crawlers = []
     for site, url in chosen:
         spidercls = NewsSpider if url else spider_for(site)

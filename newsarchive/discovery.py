@@ -34,6 +34,9 @@ class Entry:
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     author: str | None = None
+    # How exact the channel is: the REST API (3) and Google News sitemaps (2) give the
+    # site's own dates; feeds (1) often give them in UTC; plain sitemaps and listings 0.
+    authority: int = 0
 
     def hints(self) -> dict:
         """Facts the extractor should prefer over its guesses from the page."""
@@ -160,6 +163,7 @@ def parse_json_feed(body: bytes, base_url: str) -> list[Entry]:
                 modified=iso_date(item.get("date_modified")),
                 tags=[t for t in item.get("tags", []) if isinstance(t, str)],
                 author=(authors[0] or {}).get("name") if authors else None,
+                authority=1,
             )
         )
     return entries
@@ -202,6 +206,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Entry]:
                 modified=iso_date(_child_text(item, "updated", "modified")),
                 categories=categories,
                 author=_child_text(item, "creator", "author"),
+                authority=1,
             )
         )
     return entries
@@ -234,6 +239,7 @@ def parse_sitemap(body: bytes) -> SitemapResult | None:
             title, published = news.get(entry.url, (None, None))
             entry.title = title
             entry.published = published
+            entry.authority = 2 if published else 0
     return SitemapResult(kind=sitemap.type, entries=entries)
 
 
@@ -301,6 +307,7 @@ def parse_wp_posts(
                 modified=_wp_date(post.get("modified"), post.get("modified_gmt")),
                 categories=[categories[c] for c in post.get("categories", []) if c in categories],
                 tags=[tags[t] for t in post.get("tags", []) if t in tags],
+                authority=3,
             )
         )
     return entries

@@ -120,10 +120,11 @@ class NewsSpider(scrapy.Spider):
         previous = self.hints.get(url)
         if previous is None:
             self.hints[url] = entry
-        else:  # the same article from two channels: keep every fact either gave
+        else:  # the same article from two channels: the more exact one wins
             for name, value in entry.hints().items():
-                if not getattr(previous, name):
+                if not getattr(previous, name) or entry.authority > previous.authority:
                     setattr(previous, name, value)
+            previous.authority = max(previous.authority, entry.authority)
         if url in self.requested:
             return None
         if not self.site.is_article_url(url):

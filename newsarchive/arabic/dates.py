@@ -1,0 +1,335 @@
+"""Arabic news dates → ISO 8601 with an offset.
+
+Hand-written month tables cover what dateparser (1.2) does not: it has no Maghreb month names
+(جانفي, أوت, جويلية), no Levantine ones (كانون الثاني, آب), no dual forms ("آب/اغسطس") and no
+Moroccan forms (غشت, شتنبر). dateparser stays as a last resort for anything else, with every
+part of the date required, so it can never invent a day.
+
+The rule that matters most: a date needs a day, a month and a year. A bare year or a
+month and a year is *not* a publication date, and returning "YYYY-01-01" for it (as
+trafilatura/htmldate do for "15 جانفي 2024") silently corrupts the archive.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+
+logger = logging.getLogger(__name__)
+
+try:
+    from zoneinfo import ZoneInfo
+
+    ALGIERS: tzinfo = ZoneInfo("Africa/Algiers")
+except Exception:  # pragma: no cover - no tz database on the host
+    # Algeria has kept UTC+1 without daylight saving since 1981.
+    ALGIERS = timezone(timedelta(hours=1), "CET")
+
+__all__ = ["ALGIERS", "DateMatch", "find_date_in_text", "parse_arabic_date", "search_dates"]
+
+# Eastern Arabic (U+0660–U+0669) and Persian/Urdu (U+06F0–U+06F9) digits → ASCII; the
+# Arabic comma/semicolon/decimal separator become their Latin look-alikes so one regex fits.
+_TRANSLATE = {**{0x0660 + i: str(i) for i in range(10)}, **{0x06F0 + i: str(i) for i in range(10)}}
+_TRANSLATE.update({0x060C: ",", 0x061B: ";", 0x066B: ":", 0x066C: ",", 0x200F: None, 0x200E: None})
+# Spelling variants only matter for month matching: alef with hamza/madda/wasla → bare alef
+# (أفريل/افريل, آب/اب, إبريل/ابريل), ى → ي, ة → ه (جويلية/جويليه, يونية/يونيه).
+_TRANSLATE.update({ord(c): "ا" for c in "أإآٱ"})
+_TRANSLATE.update({ord("ى"): "ي", ord("ة"): "ه", 0x0640: None})  # U+0640 tatweel
+# Tashkeel (U+064B–U+065F, U+0670) carries no date information ("مساءً").
+_TRANSLATE.update({cp: None for cp in range(0x064B, 0x0660)})
+_TRANSLATE[0x0670] = None
+
+
+def _normalise(text: str) -> str:
+    return text.translate(_TRANSLATE)
+
+
+# Month names, already in normalised spelling (see _TRANSLATE).
+_MONTHS: dict[str, int] = {
+    # Maghreb (Algeria, Tunisia): French-derived.
+    "جانفي": 1, "فيفري": 2, "مارس": 3, "افريل": 4, "ماي": 5, "جوان": 6,
+    "جويليه": 7, "اوت": 8, "سبتمبر": 9, "اكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12,
+    # Morocco.
+    "يوليوز": 7, "غشت": 8, "شتنبر": 9, "نونبر": 11, "دجنبر": 12,
+    # Egypt and the Gulf.
+    "يناير": 1, "فبراير": 2, "ابريل": 4, "مايو": 5, "يونيو": 6, "يونيه": 6,
+    "يوليو": 7, "يوليه": 7, "اغسطس": 8, "اغسطوس": 8, "سبتمبير": 9,
+    # Levant and Iraq (Syriac-derived).
+    "كانون الثاني": 1, "شباط": 2, "اذار": 3, "نيسان": 4, "ايار": 5, "حزيران": 6,
+    "تموز": 7, "اب": 8, "ايلول": 9, "تشرين الاول": 10, "تشرين الثاني": 11,
+    "كانون الاول": 12,
+    # English, for metadata such as "15 Jan 2024" or "January 15, 2024".
+    "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+
+# Longest first so "مايو" wins over "ماي" and "تشرين الثاني" is not cut short.
+_MONTH_ALT = "|".join(
+    re.escape(m).replace(r"\ ", r"\s+") for m in sorted(_MONTHS, key=len, reverse=True)
+)
+# Word boundaries by hand: \b treats Arabic letters as word characters, which is what we
+# want, but "ماي" must not match inside "مايكل", hence the lookarounds.
+_M = rf"(?<![^\W\d_])(?:{_MONTH_ALT})(?![^\W\d_])"
+_SEP = r"[\s,.\-/]*"
+_YEAR = r"(?P<year>(?:19|20)\d\d)(?!\d)"
+
+_TIME = (
+    r"(?P<hour>[012]?\d)[:.](?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d)(?:\.\d+)?)?"
+    r"(?:\s*(?P<ampm>مساءا?|صباحا?|ظهرا|ليلا|عصرا|فجرا|[مص](?![^\W\d_])|[ap]\.?m\.?))?"
+    r"(?:\s*\(?\s*(?P<tz>Z|(?:GMT|UTC)?\s*[+-]\s*\d{1,2}(?::?\d\d)?)\s*\)?)?"
+)
+# What may sit between a date and its time: "- 12:09", "، الساعة 10:30", "على الساعة 10:30"
+# (normalised spelling: على → علي, الساعة → الساعه).
+_TIME_GLUE = r"[\s,\-|–—]*(?:(?:علي|في)\s+)?(?:الساعه\s*)?"
+
+_DMY_WORDS = re.compile(
+    rf"(?<!\d)(?P<day>[0-3]?\d)(?:er)?\s*(?:من\s+)?(?:شهر\s+)?(?P<month>{_M})"
+    # Dual forms: "يناير/كانون الثاني", "آب/اغسطس", "كانون الثاني (يناير)".
+    rf"(?:\s*[/\-(]\s*(?P<month2>{_M})\s*\)?)?"
+    rf"{_SEP}(?:(?:سنه|عام)\s+)?{_YEAR}",
+    re.IGNORECASE,
+)
+_MDY_WORDS = re.compile(
+    rf"(?P<month>{_M})\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+{_YEAR}", re.IGNORECASE
+)
+_YMD_NUM = re.compile(
+    r"(?<!\d)(?P<year>(?:19|20)\d\d)(?P<sep>[-/.])(?P<month>[01]?\d)(?P=sep)(?P<day>[0-3]?\d)(?!\d)"
+    r"(?:[T\s]+" + _TIME + r")?"
+)
+_DMY_NUM = re.compile(
+    r"(?<![\d/.-])(?P<day>[0-3]?\d)(?P<sep>[-/.])(?P<month>[01]?\d)(?P=sep)" + _YEAR
+)
+_TIME_AFTER = re.compile(_TIME_GLUE + _TIME, re.IGNORECASE)
+_TIME_ANY = re.compile(r"(?<![\d:])" + _TIME, re.IGNORECASE)
+_TIME_BEFORE = re.compile(r"(?<![\d:])" + _TIME + r"[\s,\-|–—]*$", re.IGNORECASE)
+
+# Relative forms. Singular, dual and plural of each unit; a number may be a digit or a word.
+_UNITS: dict[str, tuple[str, int]] = {
+    "ثانيه": ("seconds", 1), "ثانيتين": ("seconds", 2), "ثانيتان": ("seconds", 2),
+    "ثوان": ("seconds", 0), "ثواني": ("seconds", 0),
+    "دقيقه": ("minutes", 1), "دقيقتين": ("minutes", 2), "دقيقتان": ("minutes", 2),
+    "دقائق": ("minutes", 0),
+    "ساعه": ("hours", 1), "ساعتين": ("hours", 2), "ساعتان": ("hours", 2), "ساعات": ("hours", 0),
+    "يوم": ("days", 1), "يومين": ("days", 2), "يومان": ("days", 2), "ايام": ("days", 0),
+    "اسبوع": ("weeks", 1), "اسبوعين": ("weeks", 2), "اسبوعان": ("weeks", 2),
+    "اسابيع": ("weeks", 0),
+}  # fmt: skip
+_NUMBER_WORDS = {
+    "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6,
+    "سبع": 7, "سبعه": 7, "ثماني": 8, "ثمان": 8, "ثمانيه": 8, "تسع": 9, "تسعه": 9,
+    "عشر": 10, "عشره": 10,
+}  # fmt: skip
+_UNIT_ALT = "|".join(sorted(_UNITS, key=len, reverse=True))
+_NUM_ALT = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_RELATIVE = re.compile(
+    rf"(?:منذ|قبل)\s+(?:(?P<n>\d+|{_NUM_ALT})\s+)?(?P<unit>{_UNIT_ALT})(?![^\W\d_])"
+)
+_YESTERDAY = re.compile(r"(?<![^\W\d_])(?P<word>(?:اول|قبل)\s+امس|امس|البارحه|اليوم)(?![^\W\d_])")
+_ISO_OFFSET = re.compile(r"^([+-])(\d{1,2}):?(\d\d)?$")
+
+_DATEPARSER_SETTINGS = {
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "PREFER_DATES_FROM": "past",
+    "RETURN_AS_TIMEZONE_AWARE": False,
+}
+
+
+@dataclass
+class DateMatch:
+    """A full date found in text: where it is and what it means."""
+
+    start: int
+    end: int
+    value: str  # ISO 8601 with offset
+
+
+def _tz_from(token: str | None, default: tzinfo) -> tzinfo:
+    if not token:
+        return default
+    token = token.strip().upper().replace("GMT", "").replace("UTC", "").replace(" ", "")
+    if token in ("Z", ""):
+        return UTC
+    match = _ISO_OFFSET.match(token)
+    if not match:
+        return default
+    sign, hours, minutes = match.groups()
+    delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
+    return timezone(-delta if sign == "-" else delta)
+
+
+def _clock(m: re.Match[str] | None) -> tuple[time | None, str | None]:
+    """The time of day a _TIME match says, with its offset token; None when it is impossible."""
+    if m is None:
+        return None, None
+    hour, minute = int(m["hour"]), int(m["minute"])
+    second = int(m["second"] or 0)
+    ampm = (m.groupdict().get("ampm") or "").lower().replace(".", "")
+    # مساء/م/pm = afternoon; ليلا/عصرا are evening unless the hour is already past noon;
+    # صباحا/ص/am/فجرا = morning, where 12 means 0.
+    if ampm in ("مساء", "مساءا", "م", "pm", "عصرا") or (ampm == "ليلا" and hour >= 6):
+        if hour < 12:
+            hour += 12
+    elif ampm == "ظهرا":
+        if hour < 6:
+            hour += 12
+    elif ampm in ("صباحا", "صباح", "ص", "am", "فجرا", "ليلا") and hour == 12:
+        hour = 0
+    if hour > 23:
+        return None, None
+    return time(hour, minute, second), m.groupdict().get("tz")
+
+
+def _build(
+    year: int, month: int, day: int, clock: time | None, tz_token: str | None, tz: tzinfo
+) -> str | None:
+    try:
+        day_value = date(year, month, day)
+    except ValueError:
+        return None
+    stamp = datetime.combine(day_value, clock or time(0, 0), tzinfo=_tz_from(tz_token, tz))
+    return stamp.isoformat(timespec="seconds")
+
+
+def _month_number(name: str | None) -> int | None:
+    if not name:
+        return None
+    return _MONTHS.get(re.sub(r"\s+", " ", name.lower()))
+
+
+def _absolute_matches(norm: str, tz: tzinfo, *, with_time: bool) -> list[DateMatch]:
+    """Every day+month+year date in normalised text, in order of appearance."""
+    found: list[DateMatch] = []
+    for regex in (_DMY_WORDS, _MDY_WORDS, _YMD_NUM, _DMY_NUM):
+        for m in regex.finditer(norm):
+            if any(f.start <= m.start() < f.end for f in found):
+                continue  # "2024-01-15" inside a match already taken
+            year, day = int(m["year"]), int(m["day"])
+            if regex in (_DMY_WORDS, _MDY_WORDS):
+                month = _month_number(m["month"])
+                second_month = _month_number(m.groupdict().get("month2"))
+                if second_month and second_month != month:
+                    logger.debug("dual month names disagree in %r", m.group(0))
+            else:
+                month = int(m["month"])
+                if month > 12 and day <= 12:  # month-first (US) numeric form
+                    month, day = day, month
+            if month is None:
+                continue
+            clock, tz_token, end = None, None, m.end()
+            if regex is _YMD_NUM and m["hour"]:
+                clock, tz_token = _clock(m)
+            elif with_time:
+                after = _TIME_AFTER.match(norm, m.end())
+                if after:
+                    clock, tz_token = _clock(after)
+                    end = after.end()
+            value = _build(year, month, day, clock, tz_token, tz)
+            if value:
+                found.append(DateMatch(m.start(), end, value))
+    found.sort(key=lambda f: f.start)
+    return found
+
+
+def search_dates(text: str, *, tz: tzinfo = ALGIERS) -> list[DateMatch]:
+    """All full dates in ``text`` (offsets refer to ``text``; normalisation keeps lengths
+    except where it drops tashkeel, tatweel or direction marks, which dates do not contain)."""
+    norm = _normalise(text)
+    if len(norm) != len(text):
+        # Dropped characters shift offsets; map them back through a kept-index table.
+        kept = [i for i, ch in enumerate(text) if _normalise(ch)]
+        kept.append(len(text))
+        return [
+            DateMatch(kept[m.start], kept[m.end - 1] + 1 if m.end else 0, m.value)
+            for m in _absolute_matches(norm, tz, with_time=True)
+        ]
+    return _absolute_matches(norm, tz, with_time=True)
+
+
+def find_date_in_text(text: str, *, tz: tzinfo = ALGIERS) -> str | None:
+    """The first full date (day, month and year) in body or byline text, or None."""
+    if not text:
+        return None
+    matches = _absolute_matches(_normalise(text), tz, with_time=True)
+    return matches[0].value if matches else None
+
+
+def _relative(norm: str, now: datetime) -> str | None:
+    m = _RELATIVE.search(norm)
+    if m:
+        unit, implied = _UNITS[m["unit"]]
+        raw = m["n"]
+        count = (int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]) if raw else implied
+        if count == 0:  # a plural with no number ("منذ دقائق") is not a point in time
+            return None
+        stamp = now - timedelta(**{unit: count})
+        if unit in ("days", "weeks"):
+            # "منذ يومين" names a day, not an hour: keep the day, do not invent the time.
+            stamp = stamp.replace(hour=0, minute=0, second=0, microsecond=0)
+        return stamp.replace(microsecond=0).isoformat(timespec="seconds")
+    m = _YESTERDAY.search(norm)
+    if m:
+        word = m["word"]
+        back = 0 if word == "اليوم" else 2 if " " in word else 1
+        day_value = (now - timedelta(days=back)).date()
+        clock, tz_token = _clock(_TIME_ANY.search(norm))
+        if back == 0 and clock is None:
+            return None  # "اليوم" alone is too often just a word ("اليوم السابع")
+        tz = now.tzinfo if tz_token is None else _tz_from(tz_token, now.tzinfo or ALGIERS)
+        return datetime.combine(day_value, clock or time(0, 0), tzinfo=tz).isoformat(
+            timespec="seconds"
+        )
+    return None
+
+
+def _with_dateparser(text: str, tz: tzinfo) -> str | None:
+    """Last resort for forms the tables do not know; every part of the date is required."""
+    if not re.search(r"\d", text) or not re.search(r"[^\W\d_]", text):
+        return None
+    import dateparser  # deferred: ~0.1 s to import, and rarely needed
+
+    try:
+        parsed = dateparser.parse(text, languages=["ar", "en", "fr"], settings=_DATEPARSER_SETTINGS)
+    except Exception:  # dateparser raises assorted errors on odd input
+        logger.debug("dateparser failed on %r", text, exc_info=True)
+        return None
+    if parsed is None or parsed.year < 1900:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.isoformat(timespec="seconds")
+
+
+def parse_arabic_date(
+    text: str, *, now: datetime | None = None, tz: tzinfo = ALGIERS
+) -> str | None:
+    """Parse one date field ("الاثنين 15 جانفي 2024 - 10:30", "منذ ساعتين", "2024-01-15")
+    into ISO 8601 with an offset. ``tz`` applies when the text names no offset; ``now``
+    anchors relative forms. A bare year or month+year gives None, never a 1 January."""
+    if not text or not text.strip():
+        return None
+    norm = _normalise(text.strip())
+    matches = _absolute_matches(norm, tz, with_time=True)
+    if matches:
+        first = matches[0]
+        if "T00:00:00" in first.value and not _TIME_AFTER.match(norm, first.end):
+            # A time given just before the date ("10:30 | 15/01/2024") belongs to it too; a
+            # time further on usually does not ("28 آب 2013، آخر تحديث 14:00" is the update).
+            clock, tz_token = _clock(_TIME_BEFORE.search(norm, 0, first.start))
+            if clock:
+                parsed = datetime.fromisoformat(first.value)
+                stamp = datetime.combine(
+                    parsed.date(), clock, tzinfo=_tz_from(tz_token, parsed.tzinfo or tz)
+                )
+                return stamp.isoformat(timespec="seconds")
+        return first.value
+    current = now or datetime.now(tz)
+    if current.tzinfo is None:
+        current = current.replace(tzinfo=tz)
+    relative = _relative(norm, current)
+    if relative:
+        return relative
+    return _with_dateparser(text, tz)

@@ -1,0 +1,177 @@
+"""Bytes → Arabic text, or a loud failure. Mojibake is never returned.
+
+Arabic sites still serve windows-1256 and mislabel charsets (a UTF-8 page declared as
+windows-1256, a windows-1256 page declared as ISO-8859-1). The rules, in order:
+
+1. A byte-order mark wins (WHATWG "decode" algorithm: the BOM overrides every label).
+2. Bytes that are valid UTF-8 are UTF-8, whatever the label says: random windows-1256 text
+   is almost never valid UTF-8, so this test has practically no false positives.
+3. The declared charsets (HTTP header, then ``<meta charset>``/http-equiv): each is tried and
+   the one that decodes strictly to Arabic without mojibake wins. Latin labels
+   (iso-8859-1, latin-1, windows-1252, ascii) on Arabic bytes mean windows-1256: Arabic
+   servers default to them, and every byte ≥ 0x80 in such a page is really an Arabic letter.
+4. charset-normalizer, restricted to the encodings Arabic pages use (utf-8, cp1256,
+   iso-8859-6) so it cannot wander off to e.g. cp1250.
+Whatever is chosen must pass the mojibake check, else EncodingError.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["EncodingError", "decode_html", "decode_text"]
+
+
+class EncodingError(ValueError):
+    """The bytes cannot be decoded to clean Arabic text."""
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose BOM is its prefix
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE
+)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""")
+_LATIN = {"latin-1", "iso8859-1", "cp1252", "ascii", "iso8859-15"}
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3\u06FA-\u06FF]")
+# UTF-8 Arabic read as Latin-1/cp1252: lead bytes D8–DB show as Ø Ù Ú Û, continuation bytes
+# 80–BF as C1 controls, punctuation or Latin-1 symbols ("Ø§Ù„" is "ال").
+_MOJIBAKE_LATIN = re.compile(
+    "[\u00d8\u00d9\u00da\u00db][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a"
+    "\u20ac\u2122]"
+)
+# UTF-8 Arabic read as cp1256: lead bytes D8/D9 show as ط ظ, continuation bytes as symbols
+# ("ط§ظ„" is "ال"). The Arabic comma, «», NBSP and cp1256's extra letters are left out:
+# they legitimately follow ط or ظ.
+_MOJIBAKE_1256 = re.compile(
+    "[\u0637\u0638][\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u2039\u0152"
+    "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u2122\u203a\u0153\u00a2-\u00a9\u00ac-\u00b9"
+    "\u00bc-\u00be]"
+)
+_C1 = re.compile("[\u0080-\u009f]")
+
+
+def _canonical(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        return codecs.lookup(label.strip().strip("\"'").lower()).name
+    except LookupError:
+        logger.debug("unknown charset label %r", label)
+        return None
+
+
+def _mojibake_reason(text: str) -> str | None:
+    """Why ``text`` looks like mis-decoded bytes, or None when it looks clean."""
+    arabic = len(_ARABIC_LETTER.findall(text))
+    pairs = len(_MOJIBAKE_LATIN.findall(text)) + len(_MOJIBAKE_1256.findall(text))
+    if pairs >= 3 and pairs * 20 >= arabic:
+        return f"{pairs} mojibake sequences such as 'Ø§Ù„' or 'ط§ظ„'"
+    replacements = text.count("\ufffd")
+    if replacements >= 3 and replacements * 100 >= len(text) / 10:
+        return f"{replacements} U+FFFD replacement characters"
+    controls = len(_C1.findall(text))
+    if controls >= 3 and controls * 100 >= len(text):
+        return f"{controls} C1 control characters"
+    return None
+
+
+def _arabic_share(text: str) -> float:
+    """Arabic letters among the non-ASCII characters: near 1 for a correct decode."""
+    non_ascii = sum(1 for ch in text if ord(ch) > 0x7F)
+    if not non_ascii:
+        return 0.0
+    return len(_ARABIC_LETTER.findall(text)) / non_ascii
+
+
+def _try(body: bytes, encoding: str) -> str | None:
+    try:
+        text = body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return None if _mojibake_reason(text) else text
+
+
+def _declared(body: bytes, header_encoding: str | None) -> list[str]:
+    head = body[:16384]
+    labels = [header_encoding]
+    labels += [m.decode("ascii", "replace") for m in _XML_ENCODING.findall(head)]
+    labels += [m.decode("ascii", "replace") for m in _META_CHARSET.findall(head)]
+    found: list[str] = []
+    for label in labels:
+        name = _canonical(label)
+        if name and name not in found:
+            found.append(name)
+    return found
+
+
+def _fail(what: str, reason: str) -> EncodingError:
+    return EncodingError(f"cannot decode {what} as Arabic text ({reason}); re-save it as UTF-8")
+
+
+def _decode(body: bytes, declared: list[str], what: str) -> tuple[str, str]:
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            text = body.decode(encoding, errors="replace")
+            reason = _mojibake_reason(text)
+            if reason:
+                raise _fail(what, reason)
+            return text, encoding.replace("-sig", "")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        reason = _mojibake_reason(text)
+        if reason:
+            # Valid UTF-8 holding mojibake: the text was double-encoded before it reached us.
+            raise _fail(what, reason)
+        return text, "utf-8"
+
+    candidates: list[tuple[float, str, str]] = []
+    for encoding in declared:
+        tried = ["cp1256", encoding] if encoding in _LATIN else [encoding]
+        for name in tried:
+            text = _try(body, name)
+            if text is None:
+                continue
+            share = _arabic_share(text)
+            if name == "cp1256" and encoding in _LATIN and share < 0.5:
+                continue  # no Arabic there: the Latin label was right (e.g. a French page)
+            candidates.append((share, name, text))
+            break
+    if candidates:
+        # Header and meta disagree: keep the one that reads as Arabic (first one on a tie).
+        share, name, text = max(candidates, key=lambda c: c[0])
+        if share > 0 or len(candidates) == 1:
+            return text, name
+
+    from charset_normalizer import from_bytes  # deferred: only mislabelled pages get here
+
+    best = from_bytes(body, cp_isolation=["utf_8", "cp1256", "iso8859_6"]).best()
+    if best is not None:
+        text = str(best)
+        if not _mojibake_reason(text) and _arabic_share(text) >= 0.5:
+            return text, _canonical(best.encoding) or best.encoding
+    raise _fail(what, "no declared or detected charset gives clean Arabic")
+
+
+def decode_html(body: bytes, header_encoding: str | None = None) -> tuple[str, str]:
+    """Decode an HTML page; returns (text, encoding used). ``header_encoding`` is the
+    charset of the HTTP Content-Type header, if any. Raises EncodingError."""
+    return _decode(body, _declared(body, header_encoding), "page")
+
+
+def decode_text(body: bytes) -> str:
+    """Decode a plain-text file (seed articles, corpora). Raises EncodingError."""
+    return _decode(body, [], "file")[0]

@@ -1,0 +1,251 @@
+"""The Arabic search key: normalisation, word boundaries and light stemming.
+
+``search_key`` is the one function run on documents (when they are indexed) and on
+queries (through ``term_key``), so the two always agree. Stored text is never passed
+through it: the archive keeps the original and only indexes the key (DESIGN.md,
+"Arabic text rules").
+
+The stemmer was chosen by measurement on the ANT v2.1 corpus: see
+``bench/stemmer_eval.py`` and its latest output ``bench/stemmer_eval.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import snowballstemmer
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "KeyConfig",
+    "SearchKeyer",
+    "normalize",
+    "search_key",
+    "stem",
+    "term_key",
+    "term_keys",
+    "tokenize",
+    "light_stem",
+    "WORD_RE",
+]
+
+logger = logging.getLogger(__name__)
+
+# Marks that decorate a word without changing which word it is. They are kept *inside*
+# tokens (``re``'s ``\w`` does not match category Mn, so without them a vocalised word
+# like مَدْرَسَة would split into letters, the very failure of FTS5's unicode61) and
+# deleted by ``normalize``.
+_MARKS = (
+    "\u0610-\u061a"  # Arabic honorifics and Quranic small letters (Unicode Arabic block)
+    "\u064b-\u065f"  # tashkeel: fathatan .. wavy hamza below
+    "\u0670"  # superscript (dagger) alef
+    "\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"  # Quranic annotation marks
+    "\u0640"  # tatweel (kashida), a stretching character, not a letter
+    "\u200c\u200d"  # zero-width non-joiner / joiner, used to shape Arabic and Persian words
+    "\u200e\u200f\u061c"  # LRM, RLM, Arabic letter mark: bidi controls pasted inside words
+    "\u00ad"  # soft hyphen
+)
+
+# A word is a run of letters and digits (``\w`` without the underscore, so hashtags such
+# as #عاصي_الحلاني split into their words) with the marks above allowed anywhere in it.
+WORD_RE = re.compile(rf"(?:[^\W_]|[{_MARKS}])+")
+
+_ARABIC_LETTER_RE = re.compile("[\u0621-\u064a]")
+
+
+def _char_range(first: str, last: str) -> list[str]:
+    return [chr(code) for code in range(ord(first), ord(last) + 1)]
+
+
+def _build_table(fold_hamza_seats: bool) -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for start, end in re.findall(r"(.)(?:-(.))?", _MARKS):
+        for char in _char_range(start, end or start):
+            table[ord(char)] = None
+    # Alef with hamza above/below, madda, wasla and the wavy-hamza alefs are all typed as
+    # a bare alef by many writers (and by most people searching).
+    for char in "\u0623\u0625\u0622\u0671\u0672\u0673":
+        table[ord(char)] = "\u0627"
+    table[ord("\u0649")] = "\u064a"  # alef maqsura ى is written for final ي (Egypt) and back
+    table[ord("\u0629")] = "\u0647"  # taa marbuta ة is often typed as ه
+    # Persian keheh and Farsi yeh stand in for kaf and yeh in web text typed on Persian
+    # layouts (U+06A9, U+06CC).
+    table[ord("\u06a9")] = "\u0643"
+    table[ord("\u06cc")] = "\u064a"
+    # Arabic-Indic (U+0660-0669) and Extended Arabic-Indic (U+06F0-06F9) digits: NFKC keeps
+    # them, so they are mapped to ASCII here to match Western-digit queries.
+    for offset in range(10):
+        table[0x0660 + offset] = str(offset)
+        table[0x06F0 + offset] = str(offset)
+    if fold_hamza_seats:
+        table[ord("\u0624")] = "\u0648"  # ؤ -> و
+        table[ord("\u0626")] = "\u064a"  # ئ -> ي
+    return table
+
+
+_TABLES = {fold: _build_table(fold) for fold in (False, True)}
+
+
+def _normalize(text: str, table: dict[int, str | None]) -> str:
+    # NFKC first: it turns Arabic presentation forms (U+FB50-FDFF, U+FE70-FEFF) and
+    # ligatures such as ﻻ into base letters, which the table then folds.
+    return unicodedata.normalize("NFKC", text).translate(table).lower()
+
+
+@dataclass(frozen=True)
+class KeyConfig:
+    """How search keys are built. One configuration is the archive's (``DEFAULT_CONFIG``);
+    the others exist so ``bench/stemmer_eval.py`` can measure them side by side."""
+
+    stemmer: Literal["light", "snowball", "none"] = "light"  # light: light10-style
+    min_stem: int = 2  # shortest stem the article and suffix rules may leave
+    single_prefixes: bool = False  # also strip ف ب ك ل when indexing (و is always tried)
+    fold_hamza_seats: bool = True  # ؤ -> و and ئ -> ي
+    cache_size: int = 1 << 18  # distinct raw tokens remembered (news vocabulary repeats)
+
+
+# The definite article and its compounds, longest first (Larkey, Ballesteros & Connell,
+# "Light Stemming for Arabic Information Retrieval", 2007: light10).
+_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
+# light10's suffixes in its order, after normalisation (ة -> ه, ى -> ي merge ية/يه and ة/ه).
+_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+_SINGLE_PREFIXES = "فبكل"
+
+
+def light_stem(word: str, min_stem: int = 2, single_prefixes: bool = False) -> str:
+    """light10-style stemming of one *normalised* Arabic word."""
+    if not word:
+        return word
+    # و (and) goes first and only when three letters remain, as in light10: this keeps
+    # words such as ولد and وجد whole.
+    clitic = word[0] == "\u0648" or (
+        single_prefixes and word[0] in _SINGLE_PREFIXES and not word.startswith(_ARTICLES)
+    )
+    if clitic and len(word) > 3:
+        word = word[1:]
+    for article in _ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= min_stem:
+            word = word[len(article) :]
+            break
+    # One pass over the suffix list, each removed when found (light10), so مستشفيات loses
+    # ات and then ي, like مستشفى (normalised مستشفي) loses its ي: both become مستشف.
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= min_stem:
+            word = word[: -len(suffix)]
+    return word
+
+
+class SearchKeyer:
+    """Builds search keys for one ``KeyConfig`` with a bounded memo of token -> key."""
+
+    def __init__(self, config: KeyConfig | None = None) -> None:
+        self.config = config or KeyConfig()
+        self._table = _TABLES[self.config.fold_hamza_seats]
+        self._stem_word = self._make_stemmer()
+        self.term_key: Callable[[str], str] = lru_cache(maxsize=self.config.cache_size)(
+            self._term_key
+        )
+
+    def _make_stemmer(self) -> Callable[[str], str]:
+        config = self.config
+        if config.stemmer == "none":
+            return lambda word: word
+        if config.stemmer == "snowball":
+            return snowballstemmer.stemmer("arabic").stemWord
+        if config.stemmer == "light":
+            return lambda word: light_stem(word, config.min_stem, config.single_prefixes)
+        raise ValueError(f"unknown stemmer {config.stemmer!r}: use light, snowball or none")
+
+    def normalize(self, text: str) -> str:
+        return _normalize(text, self._table)
+
+    def stem(self, token: str) -> str:
+        """Stem one normalised token; words without Arabic letters are left alone."""
+        if not _ARABIC_LETTER_RE.search(token):
+            return token
+        return self._stem_word(token)
+
+    def _term_key(self, token: str) -> str:
+        normalized = self.normalize(token)
+        parts = WORD_RE.findall(normalized)
+        # NFKC can split one token (½ -> 1⁄2) and the mark deletion can empty one (a lone
+        # tatweel); both cases are rare, the single-word case is the fast path.
+        if len(parts) == 1:
+            return self.stem(parts[0])
+        return " ".join(self.stem(part) for part in parts)
+
+    def term_keys(self, token: str) -> tuple[str, ...]:
+        """The keys a query word should match: its key, and for a word opening with one
+        of ف ب ك ل (which may be a clitic: بمصر, لترامب, or a letter of the word: بريطانيا,
+        لبنان) also the key without that letter. Expanding the query instead of stripping
+        at index time keeps بوكمال and لبنان whole in the index (bench/stemmer_eval.md)."""
+        key = self.term_key(token)
+        if not key:
+            return ()
+        normalized = self.normalize(token)
+        # Not before ال: بال/كال/فال/لل are already stripped by the stemmer.
+        if (
+            len(normalized) > 3
+            and normalized[0] in _SINGLE_PREFIXES
+            and not normalized.startswith(_ARTICLES)
+        ):
+            alternative = self.term_key(normalized[1:])
+            if alternative and alternative != key and " " not in alternative:
+                return (key, alternative)
+        return (key,)
+
+    def search_key(self, text: str) -> str:
+        # Tokenising the original and keying each token through the memo (rather than
+        # normalising the whole text first) means a word is keyed exactly as
+        # ``term_key`` keys it for queries and snippets.
+        return " ".join(filter(None, map(self.term_key, WORD_RE.findall(text))))
+
+
+# The archive's choice, from bench/stemmer_eval.md: light10-style stemming with a minimum
+# stem of 2 and hamza seats folded, queried through ``term_keys`` (ف ب ك ل expansion), had
+# the best recall@10 and MRR; Snowball, no stemming, min stem 3 and index-time stripping of
+# ف ب ك ل all measured lower. See that file for the numbers.
+DEFAULT_CONFIG = KeyConfig()
+_DEFAULT = SearchKeyer(DEFAULT_CONFIG)
+
+
+def normalize(text: str) -> str:
+    """NFKC, strip tashkeel and tatweel, fold alef/yeh/taa marbuta variants and Arabic
+    digits, lowercase. Offsets are not preserved; use ``tokenize`` for those."""
+    return _DEFAULT.normalize(text)
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """Words of the ORIGINAL text as ``(word, start, end)``, tashkeel kept inside words,
+    so ``text[start:end] == word``."""
+    return [(match.group(), match.start(), match.end()) for match in WORD_RE.finditer(text)]
+
+
+def stem(token: str) -> str:
+    """Stem one normalised token with the archive's stemmer."""
+    return _DEFAULT.stem(token)
+
+
+def term_key(token: str) -> str:
+    """The key of one word as typed (normalised and stemmed); ``""`` when nothing of it
+    is searchable (a lone tatweel or mark)."""
+    return _DEFAULT.term_key(token)
+
+
+def term_keys(token: str) -> tuple[str, ...]:
+    """The alternative keys one query word may match (OR): ``term_key`` first, then the
+    key without a leading ف ب ك ل where that letter may be a clitic. Empty when the word
+    has nothing searchable."""
+    return _DEFAULT.term_keys(token)
+
+
+def search_key(text: str) -> str:
+    """Space-separated keys of every word of ``text``: what the full-text index holds
+    for documents, and what queries are matched against."""
+    return _DEFAULT.search_key(text)

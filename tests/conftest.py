@@ -1,0 +1,38 @@
+"""Shared fixtures: a fresh archive in tmp_path and a factory for Article records."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Iterator
+from itertools import count
+
+import pytest
+
+from newsarchive.archive import Archive, open_archive
+from newsarchive.items import Article
+
+
+@pytest.fixture
+def archive(tmp_path, monkeypatch) -> Iterator[Archive]:
+    """An empty archive at tmp_path/archive.db, closed after the test."""
+    if importlib.util.find_spec("newsarchive.arabic.normalize") is None:
+        # The Arabic rules are optional for tests that only need rows in the archive.
+        monkeypatch.setattr("newsarchive.archive.index_key", lambda text: text or "")
+    with open_archive(tmp_path / "archive.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def articles() -> Callable[..., Article]:
+    """A factory for Articles with unique URLs; keyword arguments override the fields."""
+    numbers = count(1)
+
+    def make(**fields) -> Article:
+        number = next(numbers)
+        fields.setdefault("url", f"https://example.com/news/{number}")
+        fields.setdefault("title", f"خبر رقم {number}")
+        fields.setdefault("text", f"الفقرة الأولى من الخبر {number}.\nالفقرة الثانية.")
+        fields.setdefault("source", "example")
+        return Article(**fields)
+
+    return make

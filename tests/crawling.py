@@ -1,0 +1,54 @@
+"""Running `newsarchive crawl` against the local sample site, for the crawl tests.
+
+A Twisted reactor cannot restart, so each crawl runs in its own process, exactly as a
+user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BOILERPLATE = "تابعونا على صفحتنا في فيسبوك وحمّلوا تطبيق الموعد اليومي على هواتفكم"
+
+
+def write_sites(
+    path: Path, base_url: str, patterns: str = r"^/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$"
+) -> Path:
+    """A registry with one WordPress-like source, `sample`, at ``base_url``."""
+    lines = [
+        "[sites.sample]",
+        f'base_url = "{base_url}/"',
+        'feeds = ["/feed/"]',
+        'sitemaps = ["/sitemap_index.xml"]',
+        'listings = ["/", "/category/local/"]',
+        'listing_links = ["h2.post-box-title a", "h3.post-title a"]',
+        f"article_patterns = ['{patterns}']",
+        "delay = 0",
+        "concurrency = 2",
+    ]
+    lines += [
+        "[sites.sample.extract]",
+        'title = ["h1.entry-title", "h1.post-title"]',
+        'body = ["div.entry-content", "div.entry"]',
+        'date = ["span.tie-date"]',
+        'default_author = "الموعد اليومي"',
+        f'boilerplate = ["{BOILERPLATE}"]',
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_crawl(
+    db: Path, sites: Path, *args: str, settings: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "newsarchive", "crawl", *args, "--db", str(db)]
+    command += ["--sites", str(sites)]
+    merged = {"AUTOTHROTTLE_ENABLED": "0", "NEWSARCHIVE_EXTRACT_WORKERS": "1"}
+    merged.update(settings or {})
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=300, cwd=db.parent, check=False
+    )

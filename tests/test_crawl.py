@@ -1,0 +1,150 @@
+"""End to end: crawl the local sample site into a fresh archive and check every field."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+import sqlite_utils
+
+from newsarchive.samplesite import PRIVATE_PATH, build_site, serve
+from tests.crawling import BOILERPLATE, run_crawl, write_sites
+
+
+def instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def site():
+    return build_site()
+
+
+@pytest.fixture(scope="module")
+def crawled(site, tmp_path_factory):
+    """One crawl of the sample site, then a second one over the same archive."""
+    tmp = tmp_path_factory.mktemp("crawl")
+    with serve(site) as server:
+        sites = write_sites(tmp / "sites.toml", server.base_url.rstrip("/"))
+        db = tmp / "archive.db"
+        first = run_crawl(db, sites, "sample")
+        requests_after_first = list(server.requests)
+        second = run_crawl(db, sites, "sample")
+        requests_after_second = list(server.requests)
+    return {
+        "db": sqlite_utils.Database(db),
+        "base": server.base_url.rstrip("/"),
+        "first": first,
+        "second": second,
+        "requests_first": requests_after_first,
+        "requests_second": requests_after_second[len(requests_after_first) :],
+    }
+
+
+def test_crawl_archives_exactly_the_articles(crawled, site):
+    assert crawled["first"].returncode == 0, crawled["first"].stderr[-3000:]
+    rows = list(crawled["db"]["articles"].rows)
+    expected = {crawled["base"] + a.url for a in site.articles}
+    assert {r["url"] for r in rows} == expected
+    assert len(rows) == len(site.articles) == 12
+    assert all(r["source"] == "sample" for r in rows)
+
+
+def test_every_field_is_right(crawled, site):
+    by_url = {r["url"]: r for r in crawled["db"]["articles"].rows}
+    for sample in site.articles:
+        want = sample.expected_article(crawled["base"])
+        got = by_url[want.url]
+        assert got["title"] == want.title, want.url
+        assert words(got["text"]) == words(want.text), want.url
+        assert BOILERPLATE not in got["text"]
+        assert instant(got["published"]) == instant(want.published), want.url
+        if want.modified:
+            assert instant(got["modified"]) == instant(want.modified), want.url
+        assert got["author"] == (want.author or "الموعد اليومي"), want.url
+        assert set(want.categories) <= set(json.loads(got["categories"])), want.url
+        assert got["language"] == "ar"
+
+
+def test_windows_1256_and_body_dated_pages(crawled, site):
+    by_url = {r["url"]: r for r in crawled["db"]["articles"].rows}
+    cp1256 = [a for a in site.articles if a.encoding == "windows-1256"]
+    body_dated = [a for a in site.articles if a.dated_in_body_only]
+    assert cp1256 and body_dated
+    for sample in cp1256:
+        assert by_url[crawled["base"] + sample.url]["title"] == sample.title
+    for sample in body_dated:
+        # Never a silent 1 January: the day written in the text.
+        published = by_url[crawled["base"] + sample.url]["published"]
+        assert published[:10] == sample.published[:10]
+
+
+def test_politeness_and_non_articles(crawled):
+    paths = [r[2] for r in crawled["requests_first"]]
+    assert "/robots.txt" in paths
+    assert not any(p.startswith(PRIVATE_PATH.rstrip("/")) for p in paths), "robots.txt ignored"
+    assert not any("utm_" in p or p.endswith("/amp/") for p in paths)
+
+
+def test_run_is_recorded_with_reasons(crawled):
+    runs = list(crawled["db"]["crawl_runs"].rows_where(order_by="id"))
+    assert [r["status"] for r in runs] == ["ok", "ok"]
+    first, second = runs
+    assert first["kind"] == "crawl" and first["source"] == "sample"
+    assert (first["new"], first["updated"]) == (12, 0)
+    assert first["pages"] > 12
+    reasons = json.loads(first["dropped_reasons"])
+    assert reasons["HTTP 404"] == 1
+    assert "12 new" in crawled["first"].stdout
+
+
+def test_second_crawl_is_incremental(crawled):
+    assert crawled["second"].returncode == 0, crawled["second"].stderr[-3000:]
+    second = list(crawled["db"]["crawl_runs"].rows_where(order_by="id desc", limit=1))[0]
+    assert (second["new"], second["updated"], second["unchanged"]) == (0, 0, 12)
+    refetched = [r[2] for r in crawled["requests_second"] if r[2].startswith("/2024/")]
+    assert refetched == [], "known articles were fetched again"
+    assert crawled["db"]["articles"].count == 12
+    assert crawled["db"]["revisions"].count == 0
+
+
+def test_a_crawl_that_finds_nothing_fails_loudly(tmp_path):
+    # A registry whose article pattern matches nothing the site has.
+    with serve(build_site()) as server:
+        sites = write_sites(tmp_path / "sites.toml", server.base_url.rstrip("/"), "^/nothing/$")
+        result = run_crawl(tmp_path / "archive.db", sites, "sample")
+    assert result.returncode == 1
+    assert "archived no articles" in result.stderr
+    assert "feed" in result.stderr and "robots.txt" in result.stderr
+
+
+def test_unknown_source_is_a_clear_error(tmp_path):
+    with serve(build_site()) as server:
+        sites = write_sites(tmp_path / "sites.toml", server.base_url.rstrip("/"))
+        result = run_crawl(tmp_path / "archive.db", sites, "nosuchsite")
+    assert result.returncode == 1
+    assert "unknown source nosuchsite" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unconfigured_site_by_url_with_automatic_discovery(tmp_path, site):
+    """No registry entry: feeds, sitemaps, REST API and links found from the home page;
+    robots.txt is what keeps the crawler out of /private/."""
+    with serve(site) as server:
+        sites = write_sites(tmp_path / "sites.toml", "http://unused.invalid")
+        db = tmp_path / "archive.db"
+        result = run_crawl(db, sites, server.base_url)
+        paths = [r[2] for r in server.requests]
+    assert result.returncode == 0, result.stderr[-3000:]
+    archive = sqlite_utils.Database(db)
+    base = server.base_url.rstrip("/")
+    assert {r["url"] for r in archive["articles"].rows} == {base + a.url for a in site.articles}
+    run = next(archive["crawl_runs"].rows)
+    assert run["source"] == "127_0_0_1"
+    assert json.loads(run["dropped_reasons"])["forbidden by robots.txt"] == 1
+    assert not any(p.startswith(PRIVATE_PATH.rstrip("/")) for p in paths)

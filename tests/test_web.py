@@ -1,0 +1,226 @@
+"""The Datasette side: RTL pages, the article page, facets, crawl history, read-only."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+
+import pytest
+
+from newsarchive.archive import ArchiveError, RunStats
+from newsarchive.web import DATABASE_NAME, build_datasette
+from newsarchive.web.plugin import http_url, json_list, mark_rtl, paragraphs
+
+
+def fetch(ds, *paths: str, method: str = "get", **kwargs) -> list:
+    """Responses for ``paths`` from the in-process client, in one event loop."""
+
+    async def run():
+        return [await getattr(ds.client, method)(path, **kwargs) for path in paths]
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def filled(archive, articles):
+    """The archive with three articles from two sources over two months, one revised."""
+    batch = [
+        articles(
+            url="https://www.elmaouid.dz/politique/1",
+            title="الحكومة تعرض مخطط عملها على البرلمان",
+            text="عرض الوزير الأول مخطط عمل الحكومة.\n\nوصادق النواب عليه بالأغلبية.",
+            source="elmaouid",
+            author="الموعد اليومي",
+            published="2024-05-02T09:30:00+01:00",
+            categories=["وطني", "سياسة"],
+            tags=["البرلمان"],
+        ),
+        articles(
+            title="ارتفاع أسعار النفط",
+            source="elmaouid",
+            published="2024-05-20T10:00:00+01:00",
+            categories=["اقتصاد"],
+        ),
+        articles(
+            url="seed:ant/skynews/42",
+            title="قمة عربية في الرياض",
+            source="skynews",
+            published="2024-06-01T08:00:00+03:00",
+            categories=["وطني"],
+        ),
+    ]
+    list(archive.upsert_articles(batch))
+    revised = batch[0]
+    revised.text = "عرض الوزير الأول مخطط عمل الحكومة المعدل.\nوصادق النواب عليه."
+    list(archive.upsert_articles([revised]))
+    run = archive.start_run("crawl", "elmaouid", "newsarchive crawl elmaouid")
+    archive.finish_run(run, RunStats(pages=12, new=3, dropped=1), "finished")
+    archive.start_run("ingest", None, "newsarchive ingest seeds/")
+    return archive
+
+
+@pytest.fixture
+def ds(filled):
+    return build_datasette(filled.path)
+
+
+def test_article_list_is_rtl_arabic_and_lists_titles(ds):
+    (response,) = fetch(ds, "/archive/articles")
+    assert response.status_code == 200
+    html = response.text
+    assert re.search(r'<html lang="ar" dir="rtl">', html)
+    assert int(response.headers["content-length"]) == len(response.content)
+    for title in ("الحكومة تعرض مخطط عملها على البرلمان", "قمة عربية في الرياض"):
+        assert title in html
+    # The title cell links to the article page; the newest article comes first.
+    assert '<a class="article-link" href="/archive/articles/3">قمة عربية في الرياض</a>' in html
+    assert html.index("قمة عربية") < html.index("ارتفاع أسعار")
+    assert "/-/static-plugins/newsarchive/newsarchive.css" in html
+
+
+def test_every_html_page_is_rtl_and_json_untouched(ds):
+    paths = ("/", "/archive", "/archive/crawl_runs", "/archive/articles/1", "/nowhere")
+    for response in fetch(ds, *paths):
+        assert '<html lang="ar" dir="rtl">' in response.text, response.url
+    (api,) = fetch(ds, "/archive/articles.json")
+    assert api.headers["content-type"].startswith("application/json")
+    assert api.json()["rows"]
+
+
+def test_stylesheet_is_served(ds):
+    (response,) = fetch(ds, "/-/static-plugins/newsarchive/newsarchive.css")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/css")
+    assert "Noto Naskh Arabic" in response.text
+
+
+def test_article_page_is_readable(ds):
+    (response,) = fetch(ds, "/archive/articles/1")
+    assert response.status_code == 200
+    html = response.text
+    assert "<h1>الحكومة تعرض مخطط عملها على البرلمان</h1>" in html
+    # One <p> per paragraph of the current text; blank lines make no empty paragraphs.
+    assert "<p>عرض الوزير الأول مخطط عمل الحكومة المعدل.</p>" in html
+    assert "<p>وصادق النواب عليه.</p>" in html
+    assert "<p></p>" not in html
+    assert 'href="https://www.elmaouid.dz/politique/1"' in html
+    assert "الموعد اليومي" in html and "elmaouid" in html
+    assert 'datetime="2024-05-02T09:30:00+01:00"' in html
+    assert "سياسة" in html and "#البرلمان" in html
+    # The earlier version is listed and linked.
+    assert "النسخ السابقة" in html
+    assert 'href="/archive/revisions/1"' in html
+
+
+def test_article_page_never_links_a_non_http_url(ds):
+    (response,) = fetch(ds, "/archive/articles/3")
+    assert "<h1>قمة عربية في الرياض</h1>" in response.text
+    assert 'href="seed:' not in response.text
+    assert "article-original" not in response.text
+    assert "النسخ السابقة" not in response.text
+
+
+def test_facets_count_sources_and_months(ds):
+    (html_page, api) = fetch(ds, "/archive/articles", "/archive/articles.json?_facet=source")
+    assert 'data-column="source"' in html_page.text and 'data-column="month"' in html_page.text
+    facets = api.json()["facet_results"]
+    counts = {r["value"]: r["count"] for r in facets["source"]["results"]}
+    assert counts == {"elmaouid": 2, "skynews": 1}
+    months = {r["value"]: r["count"] for r in facets["month"]["results"]}
+    assert months == {"2024-05": 2, "2024-06": 1}
+    categories = {r["value"]: r["count"] for r in facets["categories"]["results"]}
+    assert categories == {"وطني": 2, "سياسة": 1, "اقتصاد": 1}
+
+
+def test_facet_selection_filters(ds):
+    (response,) = fetch(ds, "/archive/articles.json?month=2024-05&_shape=objects")
+    titles = {row["title"] for row in response.json()["rows"]}
+    assert titles == {"الحكومة تعرض مخطط عملها على البرلمان", "ارتفاع أسعار النفط"}
+
+
+def test_crawl_history_newest_first(ds):
+    (page, api) = fetch(ds, "/archive/crawl_runs", "/archive/crawl_runs.json?_shape=objects")
+    assert page.status_code == 200
+    assert "سجل الزحف" in page.text
+    rows = api.json()["rows"]
+    assert [r["kind"] for r in rows] == ["ingest", "crawl"]
+    assert rows[1]["pages"] == 12 and rows[1]["status"] == "finished"
+
+
+def test_index_links_articles_crawl_history_and_hides_fts(ds):
+    (index, database) = fetch(ds, "/", "/archive")
+    assert "أرشيف الأخبار العربية" in index.text
+    assert 'href="/archive/articles"' in index.text
+    assert 'href="/archive/crawl_runs"' in index.text
+    assert 'href="/archive/articles_fts' not in database.text
+    for table in ("articles", "revisions", "sources", "crawl_runs"):
+        assert f'href="/archive/{table}"' in database.text
+
+
+def test_json_api(ds):
+    (response,) = fetch(ds, "/archive/articles/1.json?_shape=objects")
+    (row,) = response.json()["rows"]
+    assert row["url"] == "https://www.elmaouid.dz/politique/1"
+    assert row["text"].startswith("عرض الوزير الأول")
+    (query,) = fetch(ds, "/archive.json?sql=select+count(*)+as+n+from+articles&_shape=array")
+    assert query.json() == [{"n": 3}]
+
+
+def test_nothing_is_writable_from_the_web(filled):
+    # A write canned query passed in by metadata is the only write path Datasette 0.65
+    # has; the plugin's query_only connections must defeat it too.
+    wipe = {"sql": "delete from articles", "write": True}
+    ds = build_datasette(
+        filled.path, extra_metadata={"databases": {"archive": {"queries": {"wipe": wipe}}}}
+    )
+    responses = fetch(ds, "/archive/articles", "/-/create", "/archive/wipe", method="post")
+    table_post, create, canned = (r.status_code for r in responses)
+    assert table_post >= 400  # Datasette 0.65 only accepts POSTs to canned queries
+    assert create == 404  # no JSON write API before Datasette 1.0
+    assert canned in (302, 400, 403)  # refused or redirected with an error message
+    (sql,) = fetch(ds, "/archive.json?sql=delete+from+articles")
+    assert sql.status_code == 400
+
+    async def write_directly():
+        await ds.get_database(DATABASE_NAME).execute_write("delete from articles")
+
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        asyncio.run(write_directly())
+    assert filled.article_count() == 3
+
+
+def test_database_is_archive_whatever_the_file_name(tmp_path, archive, articles):
+    list(archive.upsert_articles([articles()]))
+    renamed = tmp_path / "news-2024.db"
+    archive.close()
+    (tmp_path / "archive.db").rename(renamed)
+    ds = build_datasette(renamed)
+    assert DATABASE_NAME in ds.databases and "news-2024" not in ds.databases
+    (response,) = fetch(ds, "/archive/articles.json")
+    assert response.status_code == 200
+    assert response.json()["facet_results"]["source"]["results"][0]["count"] == 1
+
+
+def test_missing_archive_is_an_archive_error(tmp_path):
+    with pytest.raises(ArchiveError, match="no archive"):
+        build_datasette(tmp_path / "missing.db")
+
+
+def test_mark_rtl():
+    assert mark_rtl(b"<!DOCTYPE html>\n<html>\n<head>") == (
+        b'<!DOCTYPE html>\n<html lang="ar" dir="rtl">\n<head>'
+    )
+    assert mark_rtl(b'<html lang="en" class="x">') == b'<html lang="ar" dir="rtl" class="x">'
+    assert mark_rtl(b"<p>no document</p>") == b"<p>no document</p>"
+    assert mark_rtl(b"<htmlfoo>") == b"<htmlfoo>"
+
+
+def test_template_filters():
+    assert paragraphs("أول\n\n  ثان  \n") == ["أول", "ثان"]
+    assert paragraphs(None) == []
+    assert json_list('["وطني", "دولي"]') == ["وطني", "دولي"]
+    assert json_list("not json") == [] and json_list('{"a": 1}') == []
+    assert http_url("https://example.com/a") == "https://example.com/a"
+    for url in ("seed:ant/1", "javascript:alert(1)", "https://", "", None):
+        assert http_url(url) is None
