@@ -100,15 +100,33 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 300.0)
 
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
+        middleware = super().from_crawler(crawler)
+        # response_downloaded fires before the downloader takes the site's next request
+        # (scrapy/core/downloader/__init__.py _download); process_response is too late.
+        crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
+        return middleware
+
+    def wait_for(self, request: Request, response: Response) -> float:
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait is None:
+            wait = self.backoff_base * 2 ** request.meta.get("retry_times", 0)
+        return wait
+
+    def response_downloaded(self, response: Response, request: Request, spider: Any) -> None:
+        if response.status not in self.WAIT_CODES or request.meta.get("dont_retry"):
+            return
+        wait = self.wait_for(request, response)
+        if wait <= self.backoff_max:
+            self._pause_slot(request, wait)
+
     def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Request | Response:
         if response.status not in self.WAIT_CODES or request.meta.get("dont_retry"):
             return super().process_response(request, response)
-        attempt = request.meta.get("retry_times", 0)
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
-        if wait is None:
-            wait = self.backoff_base * 2**attempt
+        wait = self.wait_for(request, response)
         if wait > self.backoff_max:
             log.warning(
                 "%s asks to wait %.0f s (more than RETRY_BACKOFF_MAX): giving up on %s",
@@ -127,7 +145,6 @@ class RetryAfterMiddleware(RetryMiddleware):
         if retry is None:
             return response
         self.crawler.stats.inc_value("newsarchive/retry_after/waits")
-        self._pause_slot(request, wait)
         return retry
 
     def _pause_slot(self, request: Request, seconds: float) -> None:

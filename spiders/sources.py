@@ -16,6 +16,10 @@ def spider_for(site: Site) -> type[NewsSpider]:
     )
 
 
-for _site in load_sites().values():
-    _cls = spider_for(_site)
-    globals()[_cls.__name__] = _cls
+def _define_spiders() -> None:
+    for site in load_sites().values():
+        spider = spider_for(site)
+        globals()[spider.__name__] = spider
+
+
+_define_spiders()
