@@ -1,0 +1,115 @@
+"""The archive module: upsert outcomes, revisions, the index kept in step, migrations,
+and files that are not archives."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from newsarchive.archive import (
+    SCHEMA_VERSION,
+    NotAnArchive,
+    Outcome,
+    SchemaTooNew,
+    index_key,
+    open_archive,
+)
+
+
+def outcomes(archive, batch):
+    return [outcome for _, outcome in archive.upsert_articles(batch)]
+
+
+def fts_rows(archive):
+    return archive.conn.execute("SELECT rowid, title, text FROM articles_fts").fetchall()
+
+
+def test_new_unchanged_updated_and_revision(archive, articles):
+    first = articles(title="مستشفيات البليدة", text="نص أول " * 10)
+    assert outcomes(archive, [first]) == [Outcome.NEW]
+    assert outcomes(archive, [first]) == [Outcome.UNCHANGED]
+    changed = articles(url=first.url, title=first.title, text="نص معدل " * 10)
+    assert outcomes(archive, [changed]) == [Outcome.UPDATED]
+    row = archive.get_article(first.url)
+    assert row["text"] == changed.text
+    (revision,) = archive.revisions(first.url)
+    assert revision["text"] == first.text
+    assert revision["article_id"] == row["id"]
+    # The index follows the new text, under the same rowid.
+    assert fts_rows(archive) == [(row["id"], index_key(first.title), index_key(changed.text))]
+
+
+def test_metadata_change_updates_without_revision(archive, articles):
+    article = articles(categories=["رياضة"])
+    outcomes(archive, [article])
+    article.categories = ["رياضة", "كرة القدم"]
+    assert outcomes(archive, [article]) == [Outcome.UPDATED]
+    assert archive.get_article(article.url)["categories"] == ["رياضة", "كرة القدم"]
+    assert archive.revisions(article.url) == []
+
+
+def test_same_url_twice_in_one_batch(archive, articles):
+    a = articles(text="الصيغة الأولى من النص " * 5)
+    b = articles(url=a.url, title=a.title, text="الصيغة الثانية من النص " * 5)
+    assert outcomes(archive, [a, a, b]) == [Outcome.NEW, Outcome.UNCHANGED, Outcome.UPDATED]
+    assert archive.article_count() == 1
+    assert len(archive.revisions(a.url)) == 1
+
+
+def test_large_batches_keep_ids_and_index_in_step(archive, articles):
+    batch = [articles() for _ in range(1234)]
+    assert outcomes(archive, batch).count(Outcome.NEW) == 1234
+    ids = [r[0] for r in archive.conn.execute("SELECT id FROM articles ORDER BY id")]
+    assert [r[0] for r in fts_rows(archive)] == ids
+    assert archive.delete_article(batch[0].url)
+    assert len(fts_rows(archive)) == 1233  # the delete trigger
+
+
+def test_reindex_rebuilds_from_stored_text(archive, articles):
+    outcomes(archive, [articles(title="أَحْمَد", text="المدرسة " * 30)])
+    archive.conn.execute("DELETE FROM articles_fts")
+    assert archive.reindex() == 1
+    ((_, title, _),) = fts_rows(archive)
+    assert title == index_key("أَحْمَد") == index_key("احمد")
+
+
+def test_wal_mode_and_schema_version(archive):
+    assert archive.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert archive.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "archive.db"
+    open_archive(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(SchemaTooNew, match="upgrade newsarchive"):
+        open_archive(path)
+
+
+def test_a_file_that_is_not_sqlite_is_refused_untouched(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("not a database, just notes\n" * 100, encoding="utf-8")
+    before = path.read_bytes()
+    with pytest.raises(NotAnArchive, match="not a SQLite database"):
+        open_archive(path)
+    assert path.read_bytes() == before
+
+
+def test_runs_are_recorded(archive):
+    from newsarchive.archive import RunStats
+
+    run_id = archive.start_run("crawl", "sample", "newsarchive crawl sample")
+    stats = RunStats(pages=5, new=2)
+    stats.drop("HTTP 404")
+    stats.error("https://x/: timeout")
+    archive.finish_run(run_id, stats, "ok")
+    run = archive.last_run("sample")
+    assert (run["status"], run["pages"], run["new"], run["dropped"], run["failed"]) == (
+        "ok",
+        5,
+        2,
+        1,
+        1,
+    )

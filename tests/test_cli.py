@@ -1,0 +1,95 @@
+"""The command line: extract, stats, reindex and the errors users see."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from newsarchive.cli import cli
+from newsarchive.samplesite import build_site, render_site
+
+BASE = "https://www.elmaouid.dz"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def saved_page(tmp_path, dated_in_body: bool = False):
+    site = build_site()
+    sample = next(a for a in site.articles if a.dated_in_body_only == dated_in_body)
+    pages = render_site(site, BASE)
+    path = tmp_path / "page.html"
+    path.write_bytes(pages[sample.url].body)
+    return sample, path
+
+
+def test_extract_json_prints_the_article(tmp_path):
+    sample, path = saved_page(tmp_path)
+    result = invoke("extract", str(path), "--url", BASE + sample.url, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == [
+        "url",
+        "title",
+        "author",
+        "published",
+        "modified",
+        "language",
+        "text",
+        "description",
+        "categories",
+        "tags",
+        "image",
+    ]
+    assert data["title"] == sample.title
+    assert data["url"] == BASE + sample.url
+    assert data["published"] == sample.published
+    assert data["language"] == "ar"
+
+
+def test_extract_uses_a_sources_rules(tmp_path):
+    sample, path = saved_page(tmp_path, dated_in_body=True)
+    result = invoke(
+        "extract", str(path), "--url", BASE + sample.url, "--source", "sample", "--json"
+    )
+    data = json.loads(result.output)
+    assert data["published"][:10] == sample.published[:10]
+    assert "تابعونا على صفحتنا" not in data["text"]
+    assert data["author"] == (sample.author or "الموعد اليومي")
+
+
+def test_extract_errors_are_one_line(tmp_path):
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body><p>قصير</p></body></html>", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(empty), "--json"])
+    assert result.exit_code == 1
+    assert "no article text found" in result.output
+    result = CliRunner().invoke(cli, ["extract", str(empty), "--source", "nosuch"])
+    assert result.exit_code == 1
+    assert "unknown source 'nosuch'" in result.output
+
+
+def test_stats_and_reindex(tmp_path):
+    db = tmp_path / "archive.db"
+    assert invoke("ingest", "--db", str(db), "-q", "seeds").exit_code == 0
+    result = invoke("stats", "--db", str(db))
+    assert "12 articles" in result.output
+    assert "elmaouid" in result.output
+    figures = json.loads(invoke("stats", "--db", str(db), "--json").output)
+    assert figures["articles"] == 12
+    assert figures["runs"][0]["kind"] == "ingest"
+    assert invoke("reindex", "--db", str(db)).output.strip() == "reindexed 12 articles"
+
+
+def test_a_bad_db_path_is_a_clear_error(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["stats", "--db", str(notes)])
+    assert result.exit_code == 1
+    assert "not a SQLite database" in result.output
+    assert notes.read_text(encoding="utf-8") == "my notes"
+    result = CliRunner().invoke(cli, ["stats", "--db", str(tmp_path / "missing.db")])
+    assert result.exit_code == 1
+    assert "no archive at" in result.output
