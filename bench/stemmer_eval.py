@@ -41,6 +41,7 @@ from newsarchive.arabic.normalize import (  # noqa: E402
     KeyConfig,
     SearchKeyer,
     search_key,
+    surface_key,
 )
 from newsarchive.query import parse_query  # noqa: E402
 
@@ -74,6 +75,8 @@ class Variant:
     description: str
     key: Callable[[str], str] | None  # None: plain FTS5 over the raw text
     query: Callable[[list[str]], str]
+    forms: bool = False  # also title_forms/text_forms columns holding surface_key
+    weights: str = "10.0, 1.0"
     results: dict[str, list[float]] = field(default_factory=dict)
     index_seconds: float = 0.0
     index_bytes: int = 0
@@ -118,6 +121,10 @@ def make_variants() -> list[Variant]:
     def archive_query(words: list[str]) -> str:
         # Exactly what the archive runs: the query parser, each word an OR of term_keys.
         return parse_query(" ".join(words)).fts_expression()
+
+    def forms_query(words: list[str]) -> str:
+        query = parse_query(" ".join(words))
+        return query.fts_expression(["title", "text"], ["title_forms", "text_forms"])
 
     def both(name: str, description: str, seats: bool, expand: bool) -> Variant:
         """Index each word's normalised form and its stem; a query word matches either
@@ -182,6 +189,15 @@ def make_variants() -> list[Variant]:
             " query.parse_query (each word ORs term_keys: ف ب ك ل maybe a clitic)",
             search_key,
             archive_query,
+        ),
+        Variant(
+            "archive+forms",
+            "archive, plus title_forms/text_forms columns (surface_key) that only add"
+            " to the rank: fts_expression(columns, surface_columns), bm25 10,1,3,0.3",
+            search_key,
+            forms_query,
+            forms=True,
+            weights="10.0, 1.0, 3.0, 0.3",
         ),
         keyed(
             "snowball",
@@ -286,14 +302,29 @@ class Perturber:
 def build_index(variant: Variant, docs: list[Doc]) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
     tokenizer = "unicode61" if variant.key is None else "unicode61 remove_diacritics 0"
-    db.execute(f"CREATE VIRTUAL TABLE fts USING fts5(title, text, tokenize='{tokenizer}')")
     start = time.perf_counter()
-    if variant.key is None:
-        rows = ((i, doc.title, doc.text) for i, doc in enumerate(docs))
-    else:
+    if variant.forms:
+        db.execute(
+            "CREATE VIRTUAL TABLE fts USING fts5(title, text, title_forms, text_forms,"
+            f" tokenize='{tokenizer}')"
+        )
         key = variant.key
-        rows = ((i, key(doc.title), key(doc.text)) for i, doc in enumerate(docs))
-    db.executemany("INSERT INTO fts(rowid, title, text) VALUES (?, ?, ?)", rows)
+        rows = (
+            (i, key(doc.title), key(doc.text), surface_key(doc.title), surface_key(doc.text))
+            for i, doc in enumerate(docs)
+        )
+        db.executemany(
+            "INSERT INTO fts(rowid, title, text, title_forms, text_forms) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+    else:
+        db.execute(f"CREATE VIRTUAL TABLE fts USING fts5(title, text, tokenize='{tokenizer}')")
+        if variant.key is None:
+            rows = ((i, doc.title, doc.text) for i, doc in enumerate(docs))
+        else:
+            key = variant.key
+            rows = ((i, key(doc.title), key(doc.text)) for i, doc in enumerate(docs))
+        db.executemany("INSERT INTO fts(rowid, title, text) VALUES (?, ?, ?)", rows)
     db.commit()
     variant.index_seconds = time.perf_counter() - start
     variant.index_bytes = db.execute("SELECT sum(length(block)) FROM fts_data").fetchone()[0]
@@ -342,7 +373,7 @@ def make_queries(
 
 def evaluate(variant: Variant, docs: list[Doc], queries, relevant: list[set[int]]) -> None:
     db = build_index(variant, docs)
-    sql = "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, 10.0, 1.0) LIMIT 10"
+    sql = f"SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {variant.weights}) LIMIT 10"
     for target, kind, words in queries:
         expression = variant.query(words)
         ranked = [row[0] for row in db.execute(sql, (expression,))] if expression else []
@@ -401,6 +432,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--pick", choices=("rare", "random"), default="rare")
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--only", nargs="*", metavar="NAME", help="run only these variants")
     args = parser.parse_args(argv)
     if not args.corpus.exists():
         sys.exit(f"corpus not found: {args.corpus} (pass --corpus PATH)")
@@ -416,7 +448,7 @@ def main(argv: list[str] | None = None) -> None:
     kinds = list(dict.fromkeys(kind for _, kind, _ in queries))
 
     speed = throughput(docs)
-    variants = make_variants()
+    variants = [v for v in make_variants() if not args.only or v.name in args.only]
     for variant in variants:
         evaluate(variant, docs, queries, relevant)
         print(f"  {variant.name}: indexed in {variant.index_seconds:.1f}s", file=sys.stderr)
@@ -429,7 +461,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{' (all)' if args.full else f' (seeded sample of {args.docs:,})'}; "
             f"{len({t for t, _, _ in queries}):,} target articles, two-word queries from "
             f"the {'two rarest' if args.pick == 'rare' else 'two random'} content words of "
-            f"each title, seed {args.seed}. Ranking: bm25(fts, 10.0, 1.0), top 10.",
+            f"each title, seed {args.seed}. Ranking: bm25 with title weighted 10, text 1 "
+            "(weights of extra columns in the second table), top 10.",
             "Cells: recall@10 / MRR@10. A perturbation counts only queries it changes; "
             "'overall' pools every query of every row.",
             "",

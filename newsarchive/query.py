@@ -19,7 +19,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from newsarchive.arabic.normalize import term_key, term_keys, tokenize
+from newsarchive.arabic.normalize import surface_term_key, term_key, term_keys, tokenize
 
 __all__ = ["Query", "QueryError", "highlight", "parse_query", "snippet"]
 
@@ -42,17 +42,25 @@ class QueryError(ValueError):
 @dataclass(frozen=True)
 class Operand:
     """One word (its alternative keys, any of which may match) or one phrase (keys in
-    order, each word's first key)."""
+    order, each word's first key). ``surface`` holds the same word(s) unstemmed."""
 
     keys: tuple[str, ...]
     phrase: bool = False
+    surface: tuple[str, ...] = ()
 
-    def expression(self) -> str:
+    def expression(self, columns: str = "", surface_columns: str = "") -> str:
         if self.phrase:
-            return _quote(" ".join(self.keys))
-        if len(self.keys) == 1:
-            return _quote(self.keys[0])
-        return "(" + " OR ".join(_quote(key) for key in self.keys) + ")"
+            stems = _quote(" ".join(self.keys))
+        elif len(self.keys) == 1:
+            stems = _quote(self.keys[0])
+        else:
+            stems = "(" + " OR ".join(_quote(key) for key in self.keys) + ")"
+        if not surface_columns or not self.surface:
+            return f"{columns} : {stems}" if columns else stems
+        # The stems decide what matches; the exact form, in its own columns, only adds
+        # to bm25, so the article using the very form typed ranks first.
+        forms = _quote(" ".join(self.surface))
+        return f"({columns} : {stems} OR {surface_columns} : {forms})"
 
 
 @dataclass(frozen=True)
@@ -73,22 +81,36 @@ class Query:
     def phrases(self) -> list[tuple[str, ...]]:
         return [op.keys for clause in self.clauses for op in clause if op.phrase]
 
-    def fts_expression(self, columns: Sequence[str] | None = None) -> str:
-        """The MATCH string; ``columns`` restricts it to those FTS columns."""
+    def fts_expression(
+        self,
+        columns: Sequence[str] | None = None,
+        surface_columns: Sequence[str] | None = None,
+    ) -> str:
+        """The MATCH string. ``columns`` restricts it to those FTS columns (holding
+        ``search_key``); ``surface_columns`` names columns holding ``surface_key`` of
+        the same fields, whose matches only raise the rank (both lists are needed)."""
+        if surface_columns and not columns:
+            raise ValueError("surface_columns needs columns: the stems' columns")
+        cols = _column_filter(columns)
+        surface = _column_filter(surface_columns)
         parts = []
         for clause in self.clauses:
-            inner = " OR ".join(operand.expression() for operand in clause)
+            inner = " OR ".join(operand.expression(cols, surface) for operand in clause)
             parts.append(f"({inner})" if len(clause) > 1 else inner)
         expression = " AND ".join(parts)
         if self.excluded:
-            excluded = " OR ".join(operand.expression() for operand in self.excluded)
+            excluded = " OR ".join(operand.expression(cols) for operand in self.excluded)
             expression = f"({expression}) NOT ({excluded})"
-        if columns:
-            for column in columns:
-                if not _COLUMN_RE.match(column):
-                    raise ValueError(f"not a column name: {column!r}")
-            expression = "{" + " ".join(columns) + "} : (" + expression + ")"
         return expression
+
+
+def _column_filter(columns: Sequence[str] | None) -> str:
+    if not columns:
+        return ""
+    for column in columns:
+        if not _COLUMN_RE.match(column):
+            raise ValueError(f"not a column name: {column!r}")
+    return "{" + " ".join(columns) + "}"
 
 
 def _quote(keys: str) -> str:
@@ -99,15 +121,16 @@ def _quote(keys: str) -> str:
 
 def _operand(text: str, phrase: bool) -> Operand | None:
     words = [word for word, _, _ in tokenize(text)]
+    surface = tuple(key for word in words for key in surface_term_key(word).split())
     if phrase or len(words) != 1:
         # A phrase, or a chunk such as title:foo or a-b that holds several words: FTS5
         # phrases have no OR inside, so each word contributes its main key.
         keys = tuple(key for word in words for key in term_key(word).split())
         if not keys:
             return None
-        return Operand(keys, phrase=len(keys) > 1)
+        return Operand(keys, phrase=len(keys) > 1, surface=surface)
     keys = term_keys(words[0])
-    return Operand(keys) if keys else None
+    return Operand(keys, surface=surface) if keys else None
 
 
 def _chunks(text: str) -> list[tuple[str, str, bool, bool]]:
@@ -159,12 +182,12 @@ def parse_query(text: str) -> Query:
         raise QueryError(
             "the query has no words to search for; type at least one Arabic or Latin word"
         )
-    words = sum(len(op.keys) for clause in clauses for op in clause) + sum(
-        len(op.keys) for op in excluded_ops
-    )
-    if words > MAX_WORDS:
+    operands = [op for clause in clauses for op in clause] + excluded_ops
+    if sum(len(op.surface) or 1 for op in operands) > MAX_WORDS:
         raise QueryError(f"the query is too long; use at most {MAX_WORDS} words")
-    return Query(text, tuple(tuple(clause) for clause in clauses), tuple(excluded_ops))
+    query = Query(text, tuple(tuple(clause) for clause in clauses), tuple(excluded_ops))
+    logger.debug("query %r -> %s", text, query.fts_expression())
+    return query
 
 
 def _next_operand(items: list[tuple[str, Operand | None, bool]], index: int) -> Operand | None:
@@ -239,7 +262,8 @@ def snippet(
         ends = [span_end for _, span_end in spans]
         best, best_count = 0, 0
         for i, (span_start, _) in enumerate(spans):
-            count = bisect_right(ends, span_start + width) - i
+            # At least the match itself, even a single word longer than width.
+            count = max(1, bisect_right(ends, span_start + width) - i)
             if count > best_count:
                 best, best_count = i, count
         last = spans[best + best_count - 1][1]
@@ -267,5 +291,7 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     if end < len(text):
         i = bisect_left(starts, end)
         if i > 0 and words[i - 1][2] > end:
-            end = words[i - 1][1]
+            # End inside a word: stop before it, unless it is the window's only word.
+            _, word_start, word_end = words[i - 1]
+            end = word_start if word_start > start else word_end
     return start, max(start, end)

@@ -192,3 +192,42 @@ def test_highlight_title():
     assert highlight(title, parse_query("احمد مدرسه")) == (
         "<mark>أَحْمَد</mark> يزور &lt;b&gt;<mark>المدرسة</mark>&lt;/b&gt;"
     )
+
+
+def test_surface_columns_only_raise_the_rank():
+    from newsarchive.arabic.normalize import surface_key
+
+    connection = sqlite3.connect(":memory:")
+    connection.execute(
+        "CREATE VIRTUAL TABLE fts USING fts5(title, text, title_forms, text_forms,"
+        " tokenize='unicode61 remove_diacritics 0')"
+    )
+    rows = [(1, "زيارة المستشفيات"), (2, "زيارة المستشفى")]
+    connection.executemany(
+        "INSERT INTO fts(rowid, title, text, title_forms, text_forms) VALUES (?, ?, ?, ?, ?)",
+        [(i, search_key(t), "", surface_key(t), "") for i, t in rows],
+    )
+    query = parse_query("المستشفى -مدرسة")
+    expression = query.fts_expression(["title", "text"], ["title_forms", "text_forms"])
+    ranked = [
+        row[0]
+        for row in connection.execute(
+            "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, 10, 1, 3, 0.3)",
+            (expression,),
+        )
+    ]
+    assert ranked == [2, 1]
+    with pytest.raises(ValueError):
+        query.fts_expression(surface_columns=["title_forms"])
+
+
+def test_snippet_of_a_word_longer_than_the_window_is_not_empty():
+    text = "x" * 300 + " مدرسة " + "y" * 300
+    result = snippet(text, parse_query("x" * 300), width=50)
+    assert result.startswith("<mark>xxx") and result.endswith("…")
+
+
+def test_or_chains_and_operator_words_out_of_place():
+    query = parse_query("مصر OR السعودية أو الأردن ليبيا")
+    assert [len(clause) for clause in query.clauses] == [3, 1]
+    assert parse_query("OR مصر").fts_expression() == '"or" AND "مصر"'

@@ -1,9 +1,9 @@
 """The Arabic search key: normalisation, word boundaries and light stemming.
 
 ``search_key`` is the one function run on documents (when they are indexed) and on
-queries (through ``term_key``), so the two always agree. Stored text is never passed
-through it: the archive keeps the original and only indexes the key (DESIGN.md,
-"Arabic text rules").
+queries (through ``term_key`` and ``term_keys``), so the two always agree. Stored text is
+never passed through it: the archive keeps the original and only indexes the key
+(DESIGN.md, "Arabic text rules").
 
 The stemmer was chosen by measurement on the ANT v2.1 corpus: see
 ``bench/stemmer_eval.py`` and its latest output ``bench/stemmer_eval.md``.
@@ -15,8 +15,8 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
 from typing import Literal
 
 import snowballstemmer
@@ -28,6 +28,8 @@ __all__ = [
     "normalize",
     "search_key",
     "stem",
+    "surface_key",
+    "surface_term_key",
     "term_key",
     "term_keys",
     "tokenize",
@@ -159,7 +161,9 @@ class SearchKeyer:
         if config.stemmer == "snowball":
             return snowballstemmer.stemmer("arabic").stemWord
         if config.stemmer == "light":
-            return lambda word: light_stem(word, config.min_stem, config.single_prefixes)
+            return partial(
+                light_stem, min_stem=config.min_stem, single_prefixes=config.single_prefixes
+            )
         raise ValueError(f"unknown stemmer {config.stemmer!r}: use light, snowball or none")
 
     def normalize(self, text: str) -> str:
@@ -186,17 +190,20 @@ class SearchKeyer:
         لبنان) also the key without that letter. Expanding the query instead of stripping
         at index time keeps بوكمال and لبنان whole in the index (bench/stemmer_eval.md)."""
         key = self.term_key(token)
-        if not key:
-            return ()
-        normalized = self.normalize(token)
+        if not key or " " in key:
+            return (key,) if key else ()
+        normalized = WORD_RE.findall(self.normalize(token))[0]
         # Not before ال: بال/كال/فال/لل are already stripped by the stemmer.
         if (
             len(normalized) > 3
             and normalized[0] in _SINGLE_PREFIXES
             and not normalized.startswith(_ARTICLES)
         ):
+            # The remainder keyed as the index keys a word written without the letter.
             alternative = self.term_key(normalized[1:])
-            if alternative and alternative != key and " " not in alternative:
+            # A stem of two letters (كلمة -> لم, لبنان -> بن) would match function words
+            # and roots everywhere: the expansion is for longer words only.
+            if len(alternative) >= 3 and alternative != key:
                 return (key, alternative)
         return (key,)
 
@@ -207,12 +214,18 @@ class SearchKeyer:
         return " ".join(filter(None, map(self.term_key, WORD_RE.findall(text))))
 
 
-# The archive's choice, from bench/stemmer_eval.md: light10-style stemming with a minimum
-# stem of 2 and hamza seats folded, queried through ``term_keys`` (ف ب ك ل expansion), had
-# the best recall@10 and MRR; Snowball, no stemming, min stem 3 and index-time stripping of
-# ف ب ك ل all measured lower. See that file for the numbers.
+# The archive's choice, measured in bench/stemmer_eval.md (ANT v2.1, 10k articles, 4,099
+# known-item queries, recall@10 / MRR@10 overall): light10-style stemming, min stem 2,
+# hamza seats folded, queries through ``term_keys`` = 0.992 / 0.951. Against it: plain FTS5
+# 0.284 / 0.279, normalisation only 0.667 / 0.656, Snowball 0.821 / 0.789 (it splits
+# مستشفى/مستشفيات), min stem 3 no better than 2, and stripping ف ب ك ل at index time
+# 0.966 / 0.920 (it mangles بوكمال, لبنان). Indexing unstemmed forms too (``surface_key``
+# columns) lifts exact-form MRR (0.965 -> 0.984) for twice the index; optional.
 DEFAULT_CONFIG = KeyConfig()
 _DEFAULT = SearchKeyer(DEFAULT_CONFIG)
+# The same normalisation without stemming: the words' own forms, for optional
+# "forms" columns that let ranking prefer the exact form typed (bench/stemmer_eval.md).
+_SURFACE = SearchKeyer(replace(DEFAULT_CONFIG, stemmer="none"))
 
 
 def normalize(text: str) -> str:
@@ -249,3 +262,14 @@ def search_key(text: str) -> str:
     """Space-separated keys of every word of ``text``: what the full-text index holds
     for documents, and what queries are matched against."""
     return _DEFAULT.search_key(text)
+
+
+def surface_key(text: str) -> str:
+    """Like ``search_key`` without stemming (one key per word, same positions): for an
+    optional FTS column that rewards documents using the very form that was typed."""
+    return _SURFACE.search_key(text)
+
+
+def surface_term_key(token: str) -> str:
+    """``surface_key`` of one word."""
+    return _SURFACE.term_key(token)
