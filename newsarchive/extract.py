@@ -354,10 +354,37 @@ class ArticleExtractor:
         article text. ``hints`` (published, modified, title, author, categories, tags) come
         from a source more reliable than the page, such as the WordPress REST API or a Google
         News sitemap, and win. Raises EncodingError for bytes that cannot be decoded cleanly."""
+        return self.extract_classified(body, url, header_encoding=header_encoding, hints=hints)[0]
+
+    def extract_classified(
+        self,
+        body: bytes | str,
+        url: str,
+        *,
+        header_encoding: str | None = None,
+        hints: dict[str, Any] | None = None,
+        skip_listings: bool = False,
+    ) -> tuple[Article | None, str]:
+        """``extract`` plus the page's kind (see ``page_kind``), from one parse. With
+        ``skip_listings`` a page that says it is a listing is not extracted at all."""
         hints = hints or {}
         tree = _parse(body, header_encoding)
         if tree is None or len(tree) == 0:
-            return None
+            return None, "unknown"
+        page = _PageMeta(_meta(tree), _json_ld(tree))
+        kind = _kind(tree, page)
+        if skip_listings and kind == "listing":
+            return None, kind
+        return self._extract(tree, page, body, url, hints), kind
+
+    def _extract(
+        self,
+        tree: HtmlElement,
+        page: _PageMeta,
+        body: bytes | str,
+        url: str,
+        hints: dict[str, Any],
+    ) -> Article | None:
         self._options.url = url
         self._options.source = url
         try:
@@ -365,7 +392,6 @@ class ArticleExtractor:
         except Exception:  # trafilatura bugs on odd markup must not stop a crawl
             logger.warning("trafilatura failed on %s", url, exc_info=True)
             doc = None
-        page = _PageMeta(_meta(tree), _json_ld(tree))
 
         # The registry's body selector is an override for pages trafilatura misses
         # (DESIGN.md): its text wins only when trafilatura's is missing or clearly short.
@@ -616,13 +642,16 @@ def extract_page(
     url: str,
     header_encoding: str | None = None,
     hints: dict[str, Any] | None = None,
-) -> Article | None:
-    """Picklable entry for a ProcessPoolExecutor: keeps one extractor per source and
-    rules in each worker process."""
+    skip_listings: bool = False,
+) -> tuple[Article | None, str]:
+    """Picklable entry for a ProcessPoolExecutor: (article or None, page kind). Keeps one
+    extractor per source and rules in each worker process."""
     key = (source, repr(rules))
     extractor = _EXTRACTORS.get(key)
     if extractor is None:
         if len(_EXTRACTORS) > 256:
             _EXTRACTORS.clear()
         extractor = _EXTRACTORS[key] = ArticleExtractor(source, rules)
-    return extractor.extract(body, url, header_encoding=header_encoding, hints=hints)
+    return extractor.extract_classified(
+        body, url, header_encoding=header_encoding, hints=hints, skip_listings=skip_listings
+    )

@@ -25,8 +25,9 @@ from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 from newsarchive import discovery
+from newsarchive.arabic.encoding import EncodingError
 from newsarchive.discovery import Entry
-from newsarchive.extract import extract_page, page_kind
+from newsarchive.extract import extract_page
 from newsarchive.sites import Site, SitesError
 
 log = logging.getLogger(__name__)
@@ -287,10 +288,6 @@ class NewsSpider(scrapy.Spider):
 
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         url = clean_url(response.url)
-        kind = page_kind(response.body, response.url)
-        if kind == "listing":
-            self.drop("listing page, not an article")
-            return
         entry = self.hints.get(url) or self.hints.get(clean_url(response.request.url))
         hints = entry.hints() if entry else None
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
@@ -304,12 +301,21 @@ class NewsSpider(scrapy.Spider):
             response.url,
             header_encoding,
             hints,
+            True,  # skip_listings: a page that says it is a listing is never archived
         )
-        if self.pool is not None:
-            future = self.pool.submit(extract_page, *args)
-            article = await asyncio.wrap_future(future)
-        else:
-            article = extract_page(*args)
+        try:
+            if self.pool is not None:
+                future = self.pool.submit(extract_page, *args)
+                article, kind = await asyncio.wrap_future(future)
+            else:
+                article, kind = extract_page(*args)
+        except EncodingError as exc:
+            self.drop("undecodable page")
+            log.warning("%s: %s", response.url, exc)
+            return
+        if kind == "listing":
+            self.drop("listing page, not an article")
+            return
         if article is None:
             self.drop("no article text")
             return

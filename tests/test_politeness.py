@@ -42,7 +42,9 @@ def test_retry_after_pauses_the_site_then_retries(site, tmp_path):
             tmp_path / "archive.db",
             sites,
             "sample",
-            settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "1", "CLOSESPIDER_PAGECOUNT": "10"},
+            # With no delay at all Scrapy's downloader dispatches a burst of queued
+            # requests at once; a small delay makes them one at a time.
+            settings={"DOWNLOAD_DELAY": "0.05", "CLOSESPIDER_PAGECOUNT": "10"},
         )
         log = list(server.requests)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -63,8 +65,8 @@ def test_429_without_retry_after_backs_off(site, tmp_path):
             sites,
             "sample",
             settings={
-                "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
-                "CLOSESPIDER_PAGECOUNT": "10",
+                "DOWNLOAD_DELAY": "0.05",
+                "CLOSESPIDER_PAGECOUNT": "30",
                 "RETRY_BACKOFF_BASE": "0.5",
             },
         )
