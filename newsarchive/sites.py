@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from newsarchive.extract import ExtractionRules
+from newsarchive.extract import ArticleExtractor, ExtractionRules, RuleError
 
 BUNDLED_SITES = Path(__file__).resolve().parents[1] / "seeds" / "sites.toml"
 
@@ -199,6 +199,11 @@ def _build_site(name: str, entry: Any, defaults: dict[str, Any]) -> tuple[Site |
         default_author=extract.get("default_author"),
         language=entry.get("language", "ar"),
     )
+    if not problems:
+        try:  # compiles every selector, so a typo is reported here, not mid-crawl
+            ArticleExtractor(name, rules)
+        except RuleError as exc:
+            problems.append(f"{where}.extract: {exc}")
     if problems:
         return None, problems
     site = Site(

@@ -31,13 +31,17 @@ article_patterns = ["(unclosed"]
 base_url = "https://y.dz/"
 interval = "often"
 concurrency = 40
+[sites.badselector]
+base_url = "https://z.dz/"
+[sites.badselector.extract]
+title = ["h1[[["]
 """,
         encoding="utf-8",
     )
     with pytest.raises(SitesError) as error:
         load_sites(path)
     message = str(error.value)
-    for fragment in ("[sites.nourl]", "[sites.badregex]", "often", "concurrency"):
+    for fragment in ("[sites.nourl]", "[sites.badregex]", "often", "concurrency", "h1[[["):
         assert fragment in message
     assert "[sites.good]" not in message
 
