@@ -7,6 +7,7 @@ removes it, so the next one starts afresh (incremental through the archive inste
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
@@ -77,6 +78,19 @@ def resolve_targets(targets: list[str], sites: dict[str, Site]) -> list[tuple[Si
     return chosen
 
 
+def _lock(jobs_dir: Path, source: str):
+    """Hold ``jobs/<source>.lock`` for the crawl, so a scheduled crawl and a manual
+    one of the same site never run at once (the lock dies with the process)."""
+    jobs_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(jobs_dir / f"{source}.lock", "w")  # noqa: SIM115 (held until the end)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.close()
+        raise CrawlError(f"a crawl of {source} is already running; try again later") from exc
+    return handle
+
+
 def run_crawls(
     targets: list[str],
     *,
@@ -129,6 +143,7 @@ def run_crawls(
         logging.root.removeHandler(handler)
     process = CrawlerProcess(project)
     crawlers = []
+    locks = [_lock(jobs_dir, site.name) for site, _ in chosen]
     for site, url in chosen:
         spidercls = NewsSpider if url else spider_for(site)
         kwargs: dict[str, Any] = {"since": since, "refresh": refresh}
@@ -142,6 +157,8 @@ def run_crawls(
         process.crawl(crawler, **kwargs)
         crawlers.append((site, crawler, jobdir))
     process.start()
+    for lock in locks:
+        lock.close()
 
     results = []
     with open_archive(db_path) as archive:
