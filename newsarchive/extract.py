@@ -24,9 +24,11 @@ from zoneinfo import ZoneInfo
 import lxml.etree
 import lxml.html
 from cssselect import SelectorError
+from htmldate import find_date
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
+from trafilatura.metadata import extract_author, extract_title
 from trafilatura.settings import Extractor
 
 from newsarchive.arabic.bylines import clean_byline
@@ -328,19 +330,23 @@ class ArticleExtractor:
             re.compile(b[3:]) if b.startswith("re:") else " ".join(b.split())
             for b in self.rules.boilerplate
         ]
+        # Text only: trafilatura's metadata pass runs every finder on every page (its
+        # author search alone was a third of a crawl's CPU on sites without bylines,
+        # bench/bench_crawl.py). We read meta tags and JSON-LD ourselves and call its
+        # title and author finders and htmldate only when those come up empty.
         self._options = Extractor(
             output_format="python",
-            with_metadata=True,
+            with_metadata=False,
             comments=False,
             tables=True,
-            # htmldate's extensive (free-text) search is the slow part and the one that turns
-            # "15 جانفي 2024" into 2024-01-01; our own text search replaces it.
-            date_params={
-                "original_date": True,
-                "extensive_search": False,
-                "max_date": datetime.now(self.tz).strftime("%Y-%m-%d"),
-            },
         )
+        # htmldate's extensive (free-text) search is the slow part and the one that turns
+        # "15 جانفي 2024" into 2024-01-01; our own text search replaces it.
+        self._date_params = {
+            "original_date": True,
+            "extensive_search": False,
+            "max_date": datetime.now(self.tz).strftime("%Y-%m-%d"),
+        }
 
     def extract(
         self,
@@ -406,27 +412,27 @@ class ArticleExtractor:
         title = (
             hints.get("title")
             or self._rule_first(self._title, tree)
-            or (doc.title if doc is not None else None)
+            or page.first("og:title", "twitter:title")
             or page.ld_first("headline")
+            or extract_title(tree)
             or ""
         )
         title = _strip_site_name(" ".join(title.split()), page.first("og:site_name"))
 
-        published, modified = self._dates(tree, page, doc, text, body, hints)
+        published, modified = self._dates(tree, page, url, text, body, hints)
         return Article(
             url=canonical_url(tree, url),
             title=title,
             text=text,
             source=self.source,
-            author=self._author_of(tree, page, doc, hints),
+            author=self._author_of(tree, page, hints),
             published=published,
             modified=modified,
             language=self._language(tree, page),
-            description=(doc.description if doc is not None else None)
-            or page.first("og:description", "description"),
+            description=page.first("og:description", "description", "twitter:description"),
             categories=list(hints.get("categories") or self._categories(tree, page)),
             tags=list(hints.get("tags") or self._tags(tree, page)),
-            image=self._image(page, doc, url),
+            image=self._image(page, url),
         )
 
     # -- fields --
@@ -482,17 +488,20 @@ class ArticleExtractor:
                 kept.append(flat)
         return "\n".join(kept)
 
-    def _author_of(
-        self, tree: HtmlElement, page: _PageMeta, doc: Any, hints: dict[str, Any]
-    ) -> str | None:
+    def _author_of(self, tree: HtmlElement, page: _PageMeta, hints: dict[str, Any]) -> str | None:
         candidates = [
             hints.get("author"),
             self._rule_first(self._author, tree),
             page.ld_first("author"),
-            doc.author if doc is not None else None,
-            page.first("article:author", "author"),
+            page.first("author", "article:author", "dc.creator", "byl"),
         ]
+        if self.rules.default_author is None:
+            # The costly search of bylines in the page's markup, only for sources that
+            # may have them (a paper without bylines declares default_author).
+            candidates.append(lambda: extract_author(tree))
         for candidate in candidates:
+            if callable(candidate):
+                candidate = candidate()
             if isinstance(candidate, str) and not candidate.startswith("http"):
                 name = clean_byline(candidate)
                 if name:
@@ -503,7 +512,7 @@ class ArticleExtractor:
         self,
         tree: HtmlElement,
         page: _PageMeta,
-        doc: Any,
+        url: str,
         text: str,
         body: bytes | str,
         hints: dict[str, Any],
@@ -550,8 +559,14 @@ class ArticleExtractor:
                     if found:
                         published = found
                         break
-        if published is None and doc is not None and doc.date:
-            guess = str(doc.date)[:10]
+        guess = None
+        if published is None:
+            try:
+                guess = find_date(tree, url=url, **self._date_params)
+            except Exception:  # htmldate bugs on odd markup must not stop a crawl
+                logger.debug("htmldate failed on %s", url, exc_info=True)
+        if guess:
+            guess = str(guess)[:10]
             html_text = body if isinstance(body, str) else body.decode("latin-1")
             if guess.endswith("-01-01") and not _jan_first_supported(tree, html_text, guess[:4]):
                 logger.debug("discarding unsupported 1 January date %s", guess)
@@ -587,12 +602,10 @@ class ArticleExtractor:
         values += [_text_of(a) for a in tree.xpath('//a[@rel="tag"]')]
         return _split_tags(v for v in values if v)
 
-    def _image(self, page: _PageMeta, doc: Any, url: str) -> str | None:
-        image = (
-            page.first("og:image", "og:image:url", "twitter:image", "twitter:image:src")
-            or page.ld_first("image")
-            or (doc.image if doc is not None else None)
-        )
+    def _image(self, page: _PageMeta, url: str) -> str | None:
+        image = page.first(
+            "og:image", "og:image:url", "twitter:image", "twitter:image:src"
+        ) or page.ld_first("image")
         return urljoin(url, image.strip()) if image else None
 
 
