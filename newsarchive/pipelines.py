@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from typing import Any
 
 from scrapy.exceptions import DropItem
@@ -16,11 +17,16 @@ log = logging.getLogger(__name__)
 
 
 class ArchivePipeline:
+    # A killed crawl resumes from its job state, where these articles already count
+    # as fetched: write at least this often, so a kill loses little.
+    MAX_BATCH_SECONDS = 2.0
+
     def __init__(self, crawler: Any, db_path: str, batch_size: int):
         self.crawler = crawler
         self.db_path = db_path
         self.batch_size = batch_size
         self.batch: list[Article] = []
+        self.last_flush = time.monotonic()
         self.archive = None
         self.run_id: int | None = None
 
@@ -53,7 +59,10 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("newsarchive/dropped/no title or text")
             raise DropItem(f"{item.url}: no title or text")
         self.batch.append(item)
-        if len(self.batch) >= self.batch_size:
+        if (
+            len(self.batch) >= self.batch_size
+            or time.monotonic() - self.last_flush >= self.MAX_BATCH_SECONDS
+        ):
             self.flush()
         return item
 
@@ -64,6 +73,7 @@ class ArchivePipeline:
         for _, outcome in self.archive.upsert_articles(self.batch):
             stats.inc_value(f"newsarchive/{outcome.value}")
         self.batch = []
+        self.last_flush = time.monotonic()
 
     def close_spider(self) -> None:
         stats = self.crawler.stats
