@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import html
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -221,6 +223,92 @@ def reindex(db_path: Path) -> None:
 def _scrapy_log_level(ctx: click.Context) -> str:
     verbose = ctx.find_root().params.get("verbose", 0)
     return "DEBUG" if verbose else "INFO"
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--source", help="Only articles from this source.")
+@click.option(
+    "--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD)."
+)
+@click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
+@click.option("--category", help="Only articles in this category.")
+@click.option("--recent", is_flag=True, help="Newest first instead of most relevant first.")
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Results to show."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+@db_option
+def search(
+    query: str,
+    source: str | None,
+    since: str | None,
+    until: str | None,
+    category: str | None,
+    recent: bool,
+    limit: int,
+    as_json: bool,
+    db_path: Path,
+) -> None:
+    """Search the archive's articles, best match first.
+
+    Arabic spelling variants match: with or without hamza (أحمد, احمد), ة or ه,
+    ى or ي, tashkeel, ال and clitics (والمدرسة), singular or plural. QUERY holds
+    words (all required), "quoted phrases", OR between two words, and -word to
+    exclude one. Titles count more than body text. A query that starts with -
+    goes after --, as in: newsarchive search -- -x y.
+
+    --json prints a ranked list of objects: id, url, title, source, published,
+    snippet (HTML: the original text, escaped, matches in <mark>) and score.
+
+    Example:
+
+        newsarchive search "مستشفى البليدة"
+
+        newsarchive search 'الجزائر -وهران' --since 2024-01-01 --json
+    """
+    from newsarchive.archive import SearchError
+
+    with opened(db_path, create=False) as archive:
+        try:
+            results = archive.search(
+                query,
+                source=source,
+                since=since,
+                until=until,
+                category=category,
+                limit=limit,
+                order="recent" if recent else "relevance",
+            )
+        except SearchError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if as_json:
+        hits = [hit.to_json() for hit in results.hits]
+        click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+        return
+    if not results.hits:
+        click.echo(f"no articles match {query!r}")
+        return
+    about = "" if results.total_exact else "about "
+    click.echo(f"{about}{results.total} articles match; the first {len(results.hits)}:")
+    rows = [
+        (
+            rank,
+            _plain(hit.title_html, 60),
+            hit.source or "-",
+            (hit.published or "-")[:10],
+            _plain(hit.snippet, 90),
+        )
+        for rank, hit in enumerate(results.hits, start=1)
+    ]
+    _table(("#", "title", "source", "date", "snippet"), rows)
+
+
+def _plain(fragment: str, width: int) -> str:
+    """An HTML fragment of the search as plain text (marks dropped, entities decoded),
+    cut to ``width`` characters so the table stays readable."""
+    text = html.unescape(re.sub(r"</?mark>", "", fragment))
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def _table(header: tuple, rows: list[tuple]) -> None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsarchive.archive import open_archive
+from newsarchive.archive import RunStats, open_archive
 from newsarchive.sites import Site, SitesError, load_sites, sites_path
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,26 @@ def resolve_targets(targets: list[str], sites: dict[str, Site]) -> list[tuple[Si
             " (or give a site URL)"
         )
     return chosen
+
+
+def _check_job_state(db_path: Path, source: str, jobdir: Path) -> None:
+    """Resume from job state only if the last crawl stopped cleanly (Ctrl-C, SIGTERM):
+    Scrapy writes its disk queues on shutdown, and a crawl killed outright can leave
+    them truncated. Then start afresh: articles already archived are not fetched again,
+    so little is repeated but discovery."""
+    with open_archive(db_path) as archive:
+        last = archive.last_run(source, "crawl")
+        if last is not None and last["status"] == "interrupted":
+            log.warning("resuming the interrupted crawl of %s from %s", source, jobdir)
+            return
+        if last is not None and last["status"] == "running":
+            archive.finish_run(last["id"], RunStats(), "killed")
+    log.warning(
+        "the last crawl of %s was killed; its job state may be damaged, so this crawl"
+        " starts afresh (articles already archived are not fetched again)",
+        source,
+    )
+    shutil.rmtree(jobdir, ignore_errors=True)
 
 
 def _lock(jobs_dir: Path, source: str):
@@ -153,7 +173,7 @@ def run_crawls(
         jobdir = jobs_dir / site.name
         crawler.settings.set("JOBDIR", str(jobdir), priority="cmdline")
         if jobdir.exists():
-            log.warning("resuming the interrupted crawl of %s from %s", site.name, jobdir)
+            _check_job_state(db_path, site.name, jobdir)
         process.crawl(crawler, **kwargs)
         crawlers.append((site, crawler, jobdir))
     process.start()

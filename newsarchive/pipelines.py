@@ -8,6 +8,7 @@ import sys
 import time
 from typing import Any
 
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newsarchive.archive import Outcome, RunStats, open_archive
@@ -27,15 +28,20 @@ class ArchivePipeline:
         self.batch_size = batch_size
         self.batch: list[Article] = []
         self.last_flush = time.monotonic()
+        self.write_failed = False
         self.archive = None
         self.run_id: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
         settings = crawler.settings
-        return cls(
+        pipeline = cls(
             crawler, settings.get("NEWSARCHIVE_DB"), settings.getint("NEWSARCHIVE_BATCH_SIZE")
         )
+        # The run's status needs the finish reason, which only spider_closed carries
+        # (it fires after close_spider).
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
@@ -76,20 +82,23 @@ class ArchivePipeline:
         self.last_flush = time.monotonic()
 
     def close_spider(self) -> None:
-        stats = self.crawler.stats
-        status = "failed"
         try:
             self.flush()
-            status = None
-        finally:
-            run = run_stats(stats.get_stats())
-            reason = stats.get_value("finish_reason") or ""
-            if status is None:
-                status = run_status(run, reason)
-            self.archive.finish_run(self.run_id, run, status)
-            stats.set_value("newsarchive/run_id", self.run_id)
-            stats.set_value("newsarchive/status", status)
-            self.archive.close()
+        except Exception:
+            self.write_failed = True
+            raise
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.archive is None:
+            return
+        stats = self.crawler.stats
+        run = run_stats(stats.get_stats())
+        status = "failed" if self.write_failed else run_status(run, reason)
+        self.archive.finish_run(self.run_id, run, status)
+        stats.set_value("newsarchive/run_id", self.run_id)
+        stats.set_value("newsarchive/status", status)
+        self.archive.close()
+        self.archive = None
 
 
 def run_stats(values: dict[str, Any]) -> RunStats:

@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -85,6 +87,11 @@ class NewsSpider(scrapy.Spider):
         self.tried: dict[str, str] = {}
         self.wp_categories: dict[int, str] = {}
         self.wp_tags: dict[int, str] = {}
+        # While the REST API is being read, article URLs found without a date (listings,
+        # plain sitemaps) wait for it: it gives every post's exact dates, which the page
+        # alone may not (a page dated only in its text gives the day, not the time).
+        self.wp_pending = bool(self.site.wp_api)
+        self.deferred: set[str] = set()
         self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -132,7 +139,11 @@ class NewsSpider(scrapy.Spider):
             self.drop("outside the article URL patterns")
             self.requested.add(url)
             return None
+        if self.wp_pending and not self.hints[url].published:
+            self.deferred.add(url)
+            return None
         self.requested.add(url)
+        self.deferred.discard(url)
         if not self.refresh and url in self.known:
             _, known_modified = self.known[url]
             if not (entry.modified and known_modified and entry.modified > known_modified):
@@ -144,6 +155,7 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         site = self.site
+        self.crawler.signals.connect(self.idle, signal=signals.spider_idle)
         pipeline_archive = getattr(self.crawler, "newsarchive_archive", None)
         if pipeline_archive is not None:
             self.known = pipeline_archive.known_articles(site.name)
@@ -201,11 +213,27 @@ class NewsSpider(scrapy.Spider):
             if request := self.article_request(entry):
                 yield request
 
+    def wp_done(self) -> Iterator[scrapy.Request]:
+        """The REST API is read (or absent): release the article URLs that waited."""
+        self.wp_pending = False
+        waiting, self.deferred = sorted(self.deferred), set()
+        for url in waiting:
+            if request := self.article_request(self.hints[url]):
+                yield request
+
+    def idle(self) -> None:
+        """Never close with URLs still waiting for the REST API."""
+        if self.deferred:
+            for request in self.wp_done():
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
+
     def parse_wp_terms(self, response: Response, kind: str) -> Iterator[scrapy.Request]:
         try:
             terms = discovery.wp_terms(json.loads(response.text))
         except (ValueError, TypeError):
             self.note("wp-json", "no WordPress REST API")
+            yield from self.wp_done()
             return
         if kind == "categories":
             self.wp_categories = terms
@@ -227,10 +255,10 @@ class NewsSpider(scrapy.Spider):
         try:
             posts = json.loads(response.text)
         except ValueError:
-            self.note("wp-json posts", "not JSON")
-            return
+            posts = None
         if not isinstance(posts, list):
             self.note("wp-json posts", "unexpected answer")
+            yield from self.wp_done()
             return
         entries = discovery.parse_wp_posts(posts, self.wp_categories, self.wp_tags)
         total_pages = int(response.headers.get("X-WP-TotalPages", b"1") or 1)
@@ -241,6 +269,8 @@ class NewsSpider(scrapy.Spider):
                 yield request
         if page < total_pages:
             yield self._wp_posts_request(page + 1)
+        else:
+            yield from self.wp_done()
 
     def parse_listing(self, response: Response, depth: int) -> Iterator[scrapy.Request]:
         if not hasattr(response, "css"):
@@ -275,7 +305,7 @@ class NewsSpider(scrapy.Spider):
                 urljoin(response.url, next_page), self.parse_listing, depth=depth + 1
             )
 
-    def discovery_failed(self, failure: Failure) -> None:
+    def discovery_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request
         if failure.check(HttpError):
             outcome = f"HTTP {failure.value.response.status}"
@@ -283,6 +313,8 @@ class NewsSpider(scrapy.Spider):
             outcome = failure.getErrorMessage() or failure.type.__name__
         self.note(urlsplit(request.url).path or request.url, outcome)
         log.info("discovery %s: %s", request.url, outcome)
+        if "/wp-json/" in request.url:
+            yield from self.wp_done()
 
     # -- articles --
 

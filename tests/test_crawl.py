@@ -148,3 +148,64 @@ def test_unconfigured_site_by_url_with_automatic_discovery(tmp_path, site):
     assert run["source"] == "127_0_0_1"
     assert json.loads(run["dropped_reasons"])["forbidden by robots.txt"] == 1
     assert not any(p.startswith(PRIVATE_PATH.rstrip("/")) for p in paths)
+
+
+def interrupt_crawl(server, db, sites, signal_number):
+    """Start a crawl, stop it with ``signal_number`` once it has fetched a few articles."""
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "newsarchive", "crawl", "sample", "--db", str(db)]
+    command += ["--sites", str(sites), "-s", "AUTOTHROTTLE_ENABLED=0"]
+    command += ["-s", "DOWNLOAD_DELAY=0.3", "-s", "NEWSARCHIVE_EXTRACT_WORKERS=0"]
+    crawl = subprocess.Popen(
+        command, cwd=db.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sum(1 for r in server.requests if r[2].startswith("/2024/")) >= 3:
+            break
+        time.sleep(0.05)
+    crawl.send_signal(signal_number)
+    crawl.wait(timeout=60)
+    return len(server.requests)
+
+
+def test_an_interrupted_crawl_resumes_where_it_stopped(tmp_path, site):
+    import signal
+
+    db = tmp_path / "archive.db"
+    with serve(site) as server:
+        sites = write_sites(tmp_path / "sites.toml", server.base_url.rstrip("/"))
+        first_run = interrupt_crawl(server, db, sites, signal.SIGTERM)
+        assert (tmp_path / "jobs" / "sample").exists(), "no job state was kept"
+        resumed = run_crawl(db, sites, "sample")
+        second = [r[2] for r in server.requests[first_run:]]
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resuming the interrupted crawl of sample" in resumed.stderr
+    archive = sqlite_utils.Database(db)
+    assert archive["articles"].count == 12
+    # Discovery already done before the stop is not repeated.
+    assert "/feed/" not in second and "/sitemap_index.xml" not in second
+    assert [r["status"] for r in archive["crawl_runs"].rows] == ["interrupted", "ok"]
+    assert not (tmp_path / "jobs" / "sample").exists(), "finished job state not cleaned up"
+
+
+def test_a_killed_crawl_starts_afresh_without_refetching_articles(tmp_path, site):
+    import signal
+
+    db = tmp_path / "archive.db"
+    with serve(site) as server:
+        sites = write_sites(tmp_path / "sites.toml", server.base_url.rstrip("/"))
+        first_run = interrupt_crawl(server, db, sites, signal.SIGKILL)
+        archived = {r["url"] for r in sqlite_utils.Database(db)["articles"].rows}
+        again = run_crawl(db, sites, "sample")
+        second = [r[2] for r in server.requests[first_run:]]
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "starts afresh" in again.stderr
+    archive = sqlite_utils.Database(db)
+    assert archive["articles"].count == 12
+    base = server.base_url.rstrip("/")
+    assert not [p for p in second if base + p in archived], "archived articles fetched again"
+    assert [r["status"] for r in archive["crawl_runs"].rows] == ["killed", "ok"]

@@ -4,10 +4,12 @@ links from the article list, and a read-only archive.
 Registered through the ``datasette`` entry point in pyproject.toml. Only hooks that
 Datasette 0.65 documents are used (https://docs.datasette.io/en/0.65/plugin_hooks.html).
 
-Seam for Arabic search: the full-text index holds search keys (newsarchive.arabic), so a
-``_search`` query must go through the same key function before it reaches FTS5. That
-belongs in a ``filters_from_request`` hook (or a search route) added here; until then
-Datasette's own ``?_search=`` works on the ``fts_table`` named in metadata.json.
+Arabic search: the full-text index holds search keys (newsarchive.arabic), so every
+search goes through the archive's one query function, ``newsarchive.archive.search_archive``
+(what ``Archive.search`` and ``newsarchive search`` run): the search page ``/-/search``
+(and ``/-/search.json``) ranks and highlights, and the articles table's ``?_search=`` is a
+``filters_from_request`` hook that keeps the function's best matches. metadata.json names
+no ``fts_table``, so Datasette's own ``_search`` (raw text against the keys) stays out.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from datasette import hookimpl
+from datasette.filters import FilterArguments
 from datasette.utils import urlsafe_components
-from datasette.utils.asgi import asgi_static
+from datasette.utils.asgi import BadRequest, Response, asgi_static
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
@@ -138,7 +142,10 @@ def prepare_jinja2_environment(env: Environment, datasette) -> None:
 def register_routes(datasette):
     # Same URL Datasette would give a package plugin's static/ (see above); plugin routes
     # are matched before Datasette's own.
-    return [(rf"^/-/static-plugins/{PLUGIN_NAME}/(?P<path>.*)$", asgi_static(STATIC_DIR))]
+    return [
+        (rf"^/-/static-plugins/{PLUGIN_NAME}/(?P<path>.*)$", asgi_static(STATIC_DIR)),
+        (r"^/-/search(?P<as_json>\.json)?$", search_page),
+    ]
 
 
 @hookimpl
@@ -216,6 +223,142 @@ def extra_template_vars(view_name, database, table, request, datasette):
     return article_revisions
 
 
+# --- Arabic search ----------------------------------------------------------------------
+
+# Results per search page, and how many of the best matches the articles table keeps for
+# ?_search= (the table sorts them its own way: by date unless told otherwise).
+SEARCH_PAGE_SIZE = 20
+TABLE_SEARCH_HITS = 500
+_SEARCH_ARGS = ("source", "since", "until", "category")
+
+
+async def _search(datasette, text: str, **options: Any):
+    from newsarchive.archive import search_archive
+
+    db = datasette.get_database(DATABASE_NAME)
+    return await db.execute_fn(lambda conn: search_archive(conn, text, **options))
+
+
+def _month_range(month: str) -> tuple[str, str] | None:
+    """The first and last day of YYYY-MM, for a month facet's link."""
+    if not re.fullmatch(r"\d{4}-\d{2}", month) or not 1 <= int(month[5:]) <= 12:
+        return None
+    year, number = int(month[:4]), int(month[5:])
+    following = f"{year + number // 12:04d}-{number % 12 + 1:02d}-01"
+    last = date.fromisoformat(following) - timedelta(days=1)
+    return f"{month}-01", last.isoformat()
+
+
+async def search_page(datasette, request) -> Response:
+    """``/-/search?q=…``: ranked, highlighted results with source and month facets and
+    pagination; ``/-/search.json`` returns the same page as JSON."""
+    from newsarchive.archive import SearchError
+
+    if not _ours(datasette):
+        return Response.text("no archive here", status=404)
+    as_json = bool(request.url_vars.get("as_json"))
+    text = request.args.get("q", "").strip()
+    filters = {name: request.args.get(name, "").strip() or None for name in _SEARCH_ARGS}
+    order = "recent" if request.args.get("order") == "recent" else "relevance"
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    results, error = None, None
+    if text:
+        try:
+            results = await _search(
+                datasette,
+                text,
+                **filters,
+                order=order,
+                limit=SEARCH_PAGE_SIZE,
+                offset=(page - 1) * SEARCH_PAGE_SIZE,
+                facets=True,
+            )
+        except SearchError as exc:
+            error = str(exc)
+    if as_json:
+        if error:
+            return Response.json({"ok": False, "error": error}, status=400)
+        return Response.json(_results_json(results, text))
+    context = {
+        "q": text,
+        "filters": filters,
+        "order": order,
+        "page": page,
+        "results": results,
+        "error": error,
+        "page_size": SEARCH_PAGE_SIZE,
+        "search_url": lambda **changes: _search_url(datasette, request, **changes),
+        "month_range": _month_range,
+        "row_url": lambda article_id: datasette.urls.row(DATABASE_NAME, "articles", article_id),
+    }
+    html = await datasette.render_template(
+        "newsarchive-search.html", context, request=request, view_name="search"
+    )
+    return Response.html(html, status=400 if error else 200)
+
+
+def _results_json(results, text: str) -> dict[str, Any]:
+    if results is None:
+        return {"ok": True, "q": text, "total": 0, "total_exact": True, "hits": []}
+    return {
+        "ok": True,
+        "q": text,
+        "total": results.total,
+        "total_exact": results.total_exact,
+        "ranked": results.ranked,
+        "offset": results.offset,
+        "limit": results.limit,
+        "hits": [{**hit.to_json(), "title_html": hit.title_html} for hit in results.hits],
+        "facets": {name: [list(pair) for pair in pairs] for name, pairs in results.facets.items()},
+    }
+
+
+def _search_url(datasette, request, **changes: Any) -> str:
+    """This search's URL with some arguments changed (None removes one); a change of
+    anything but the page goes back to page 1."""
+    args = {key: request.args.get(key) for key in ("q", *_SEARCH_ARGS, "order", "page")}
+    if "page" not in changes:
+        args["page"] = None
+    args.update(changes)
+    query = urlencode({k: v for k, v in args.items() if v not in (None, "")})
+    return datasette.urls.path("/-/search") + ("?" + query if query else "")
+
+
+@hookimpl(trylast=True)
+def filters_from_request(request, database, table, datasette):
+    # trylast: our extra_context is merged after Datasette's own search_filters, whose
+    # supports_search is False because metadata.json names no fts_table for articles.
+    if table != "articles" or not _ours(datasette, database):
+        return None
+
+    async def inner() -> FilterArguments:
+        from newsarchive.archive import SearchError
+
+        text = request.args.get("_search", "").strip()
+        context = {"supports_search": True, "search": text}
+        if not text:
+            return FilterArguments([], extra_context=context)
+        try:
+            results = await _search(datasette, text, limit=TABLE_SEARCH_HITS, snippets=False)
+        except SearchError as exc:
+            raise BadRequest(f"search: {exc}") from None
+        ids = [hit.id for hit in results.hits]
+        described = f'search matches "{text}"'
+        if results.total > len(ids):
+            described += f" (the {len(ids)} best of {results.total})"
+        return FilterArguments(
+            ["id IN (SELECT value FROM json_each(:newsarchive_search_ids))"],
+            {"newsarchive_search_ids": json.dumps(ids)},
+            [described],
+            context,
+        )
+
+    return inner
+
+
 # --- navigation --------------------------------------------------------------------------
 
 
@@ -224,6 +367,7 @@ def menu_links(datasette):
     if not _ours(datasette):
         return []
     return [
+        {"href": datasette.urls.path("/-/search"), "label": "البحث"},
         {"href": datasette.urls.table(DATABASE_NAME, "articles"), "label": "المقالات"},
         {"href": datasette.urls.table(DATABASE_NAME, "crawl_runs"), "label": "سجل الزحف"},
         {"href": datasette.urls.table(DATABASE_NAME, "sources"), "label": "المصادر"},
