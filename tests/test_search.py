@@ -393,3 +393,18 @@ def test_search_never_writes(filled):
     results = archive_module.search_archive(conn, "الجزائر", facets=True)
     assert results.hits
     conn.close()
+
+
+def test_a_clitic_in_the_text_does_not_hide_the_word(archive, articles):
+    """بقسنطينة and لوهران in an article are found by قسنطينة and وهران typed alone."""
+    from newsarchive.archive import search_archive
+
+    outcomes = list(
+        archive.upsert_articles(
+            [articles(title="معرض الكتاب", text="افتتح المعرض بقسنطينة أمس " * 5)]
+        )
+    )
+    assert outcomes
+    results = search_archive(archive.conn, "قسنطينة")
+    assert [hit.title for hit in results.hits] == ["معرض الكتاب"]
+    assert "<mark>بقسنطينة</mark>" in results.hits[0].snippet

@@ -205,6 +205,11 @@ class SearchKeyer:
             # and roots everywhere: the expansion is for longer words only.
             if len(alternative) >= 3 and alternative != key:
                 return (key, alternative)
+            return (key,)
+        if len(key) >= 3 and not normalized.startswith(_ARTICLES):
+            # The other direction: the index keeps a text's بقسنطينة or لوهران whole, so
+            # a query for قسنطينة also asks for the key with each clitic letter before it.
+            return (key, *(letter + key for letter in _SINGLE_PREFIXES))
         return (key,)
 
     def search_key(self, text: str) -> str:
