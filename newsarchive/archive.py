@@ -215,6 +215,7 @@ class RunStats:
 
 def _article_row(article: Article, article_id: int, fetched: str, first_seen: str) -> tuple:
     published = article.published or None
+    word_count, content_hash = article.fingerprint()
     return (
         article_id,
         article.url,
@@ -230,8 +231,8 @@ def _article_row(article: Article, article_id: int, fetched: str, first_seen: st
         json.dumps(article.categories, ensure_ascii=False),
         json.dumps(article.tags, ensure_ascii=False),
         article.image,
-        article.word_count,
-        article.content_hash,
+        word_count,
+        content_hash,
         first_seen,
         fetched,
     )

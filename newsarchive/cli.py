@@ -30,6 +30,16 @@ def db_option(fn):
     )(fn)
 
 
+def sites_option(fn):
+    return click.option(
+        "--sites",
+        "sites_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="NEWSARCHIVE_SITES",
+        help="Source registry (env NEWSARCHIVE_SITES; default seeds/sites.toml).",
+    )(fn)
+
+
 @contextlib.contextmanager
 def opened(db_path: Path, *, create: bool = True) -> Iterator[Archive]:
     try:
@@ -326,13 +336,7 @@ def _table(header: tuple, rows: list[tuple]) -> None:
 @click.option(
     "--refresh", is_flag=True, help="Re-fetch known articles even if nothing says they changed."
 )
-@click.option(
-    "--sites",
-    "sites_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="NEWSARCHIVE_SITES",
-    help="Source registry (env NEWSARCHIVE_SITES; default seeds/sites.toml).",
-)
+@sites_option
 @click.option("--quiet", "-q", is_flag=True, help="Only warnings and the summary.")
 @click.option(
     "--set",
@@ -429,4 +433,44 @@ def crawl(
             if not result.tried:
                 click.echo("  nothing answered: is the site reachable?", err=True)
     if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="One pass (for cron or a systemd timer), then exit.")
+@click.option(
+    "--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Crawls at once."
+)
+@sites_option
+@db_option
+def schedule(once: bool, jobs: int, sites_file: Path | None, db_path: Path) -> None:
+    """Crawl every source whose interval (seeds/sites.toml) has elapsed, each in
+    its own process, and keep doing so until stopped.
+
+    Two crawls of one source never overlap, whether started here or by hand.
+
+    Example:
+
+        newsarchive schedule
+
+        newsarchive schedule --once   # from cron: */15 * * * *
+    """
+    from newsarchive.schedule import run_due, schedule_forever
+    from newsarchive.sites import SitesError
+
+    with opened(db_path):
+        pass
+    try:
+        if not once:
+            click.echo("crawling sources as they fall due (Ctrl-C stops)")
+            schedule_forever(db_path, sites_file, jobs=jobs)
+            return
+        runs = run_due(db_path, sites_file, jobs=jobs)
+    except SitesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not runs:
+        click.echo("nothing is due")
+    for run in runs:
+        click.echo(f"{run.source}: {'ok' if run.returncode == 0 else 'failed'}")
+    if any(run.returncode for run in runs):
         sys.exit(1)

@@ -48,11 +48,17 @@ class Article:
     def content_hash(self) -> str:
         """What decides whether a re-fetched article changed: title and text only,
         so a new fetch time or reordered tags is not a new revision."""
+        return self.fingerprint()[1]
+
+    def fingerprint(self) -> tuple[int, str]:
+        """(word count, content hash) from one pass over the text (the archive's
+        write path needs both for every article)."""
+        words = self.text.split()
         digest = hashlib.sha256()
         digest.update(self.title.strip().encode("utf-8"))
         digest.update(b"\x00")
-        digest.update(" ".join(self.text.split()).encode("utf-8"))
-        return digest.hexdigest()
+        digest.update(" ".join(words).encode("utf-8"))
+        return len(words), digest.hexdigest()
 
     def to_json(self) -> dict[str, Any]:
         """The object `extract --json` prints."""

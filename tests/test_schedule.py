@@ -50,3 +50,19 @@ def test_a_second_crawl_of_the_same_site_is_refused(tmp_path):
         result = run_crawl(db, sites, "sample")
     assert result.returncode == 1
     assert "a crawl of sample is already running" in result.stderr
+
+
+def test_schedule_once_command(tmp_path):
+    from click.testing import CliRunner
+
+    from newsarchive.cli import cli
+
+    db = tmp_path / "archive.db"
+    with serve(build_site()) as server:
+        sites = write_sites(tmp_path / "sites.toml", server.base_url.rstrip("/"))
+        args = ["schedule", "--once", "--db", str(db), "--sites", str(sites)]
+        first = CliRunner().invoke(cli, args)
+        second = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert first.output.strip() == "sample: ok"
+    assert second.output.strip() == "nothing is due"
