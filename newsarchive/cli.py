@@ -365,7 +365,8 @@ def crawl(
     Discovery uses robots.txt sitemaps, feeds, sitemaps, the WordPress REST API and
     listing pages, politely (robots.txt and its Crawl-delay, AutoThrottle, retries
     that honour Retry-After). Known articles are not fetched again unless a feed or
-    sitemap says they changed. A killed crawl resumes where it stopped.
+    sitemap says they changed. A crawl stopped with Ctrl-C resumes where it stopped;
+    after a hard kill the next one fetches only what is not archived yet.
 
     Exits with status 1 when a crawl archives no article, listing what it tried.
 
