@@ -230,7 +230,4 @@ def test_snippet_of_a_word_longer_than_the_window_is_not_empty():
 def test_or_chains_and_operator_words_out_of_place():
     query = parse_query("مصر OR السعودية أو الأردن ليبيا")
     assert [len(clause) for clause in query.clauses] == [3, 1]
-    assert (
-        parse_query("OR مصر").fts_expression()
-        == '"or" AND ("مصر" OR "بمصر" OR "لمصر")'
-    )
+    assert parse_query("OR مصر").fts_expression() == '"or" AND ("مصر" OR "بمصر" OR "لمصر")'
