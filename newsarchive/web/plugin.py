@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from datasette import hookimpl
+from datasette.facets import ArrayFacet
 from datasette.filters import FilterArguments
 from datasette.utils import urlsafe_components
 from datasette.utils.asgi import BadRequest, Response, asgi_static
@@ -360,6 +361,37 @@ def filters_from_request(request, database, table, datasette):
 
 
 # --- navigation --------------------------------------------------------------------------
+
+
+class CategoryFacet(ArrayFacet):
+    """Datasette 0.65's array facet de-duplicates whole rows (``distinct j.value,
+    inner.*``), copying every article's text: on 30,000 articles it passes the facet time
+    limit and silently vanishes. The same facet over (id, categories) only takes ~70 ms.
+    Configured as ``{"categories": "categories"}``, URL ``_facet_categories=``."""
+
+    type = "categories"
+
+    async def suggest(self):
+        return []
+
+    async def facet_results(self):
+        whole = self.sql
+        self.sql = f"select id, categories from ({whole})"
+        try:
+            results, timed_out = await super().facet_results()
+        finally:
+            self.sql = whole
+        for result in results:
+            result["type"] = self.type
+            result["toggle_url"] = result["toggle_url"].replace(
+                "_facet_array=", "_facet_categories="
+            )
+        return results, timed_out
+
+
+@hookimpl
+def register_facet_classes():
+    return [CategoryFacet]
 
 
 @hookimpl
