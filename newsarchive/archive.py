@@ -238,6 +238,38 @@ def _article_row(article: Article, article_id: int, fetched: str, first_seen: st
     )
 
 
+# How deep a search can page: past this nobody is reading, and SQLite integers end.
+MAX_RESULTS = 10_000
+_INSERT_INDEX = "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)"
+# Columns a re-fetch may lack (a theme change, a failed REST call) without the article
+# having lost them: an empty value there never replaces a stored one.
+_KEEP_IF_MISSING = (
+    "author",
+    "published",
+    "modified",
+    "month",
+    "language",
+    "description",
+    "categories",
+    "tags",
+    "image",
+)
+
+
+def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The row to store when ``new`` re-fetches ``old``: stored metadata is kept where the
+    new fetch has none, and title and text change only with the content hash (a change
+    of whitespace alone is not a new version)."""
+    merged = dict(new)
+    for column in _KEEP_IF_MISSING:
+        if new[column] in (None, "", "[]") and old[column] not in (None, "", "[]"):
+            merged[column] = old[column]
+    if new["content_hash"] == old["content_hash"]:
+        for column in ("title", "text", "word_count"):
+            merged[column] = old[column]
+    return merged
+
+
 _INSERT_ARTICLE = (
     f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in ARTICLE_COLUMNS)})"
@@ -364,7 +396,8 @@ class Archive:
                     outcomes.append((article, Outcome.NEW))
                     continue
                 row = _article_row(article, old["id"], fetched, old["first_seen"])
-                new_values = dict(zip(ARTICLE_COLUMNS, row, strict=True))
+                new_values = _merged(old, dict(zip(ARTICLE_COLUMNS, row, strict=True)))
+                row = tuple(new_values[c] for c in ARTICLE_COLUMNS)
                 if all(
                     new_values[c] == old[c]
                     for c in ARTICLE_COLUMNS
@@ -396,7 +429,7 @@ class Archive:
                     )
                     conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (old["id"],))
                     conn.execute(
-                        "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
+                        _INSERT_INDEX,
                         (old["id"], index_key(article.title), index_key(article.text)),
                     )
                 conn.execute(_UPDATE_ARTICLE, (*row[1:], old["id"]))
@@ -408,9 +441,7 @@ class Archive:
     def _write(self, inserts: list[tuple], index_inserts: list[tuple[int, str, str]]) -> None:
         if inserts:
             self.conn.executemany(_INSERT_ARTICLE, inserts)
-            self.conn.executemany(
-                "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)", index_inserts
-            )
+            self.conn.executemany(_INSERT_INDEX, index_inserts)
 
     def delete_article(self, url: str) -> bool:
         """Remove an article (its revisions stay); the trigger updates the index."""
@@ -421,13 +452,13 @@ class Archive:
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the full-text index from the stored text with today's rules."""
         count = 0
-        with self.conn:
+        with self.conn:  # one transaction: readers keep the old index until it commits
+            self.conn.execute("BEGIN IMMEDIATE")
             self.conn.execute("DELETE FROM articles_fts")
             cursor = self.conn.execute("SELECT id, title, text FROM articles")
             while rows := cursor.fetchmany(1000):
                 self.conn.executemany(
-                    "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
-                    [(i, index_key(t), index_key(x)) for i, t, x in rows],
+                    _INSERT_INDEX, [(i, index_key(t), index_key(x)) for i, t, x in rows]
                 )
                 count += len(rows)
                 if progress:
@@ -953,6 +984,10 @@ def search_archive(
         raise SearchError(f"order must be one of {', '.join(SEARCH_ORDERS)}, not {order!r}")
     if limit < 0 or offset < 0:
         raise SearchError("limit and offset must not be negative")
+    if limit > MAX_RESULTS or offset > MAX_RESULTS:
+        raise SearchError(
+            f"at most {MAX_RESULTS:,} results can be paged through; narrow the query instead"
+        )
     try:
         query = parse_query(text or "")
     except QueryError as exc:
@@ -1040,15 +1075,27 @@ def open_archive(path: str | Path = DEFAULT_DB, *, create: bool = True) -> Archi
         path.parent.mkdir(parents=True, exist_ok=True)
     elif path.is_dir():
         raise ArchiveError(f"{path} is a folder; give --db the path of an archive file")
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 10000")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        # Never add our tables to somebody else's database (nor switch it to WAL).
+        if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise NotAnArchive(
+                f"{path} is a SQLite database but not a newsarchive archive; give --db another path"
+            )
         conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        archive = Archive(sqlite_utils.Database(conn), path)
+        archive.migrate()
     except sqlite3.DatabaseError as exc:
+        conn.close()
+        if "not a database" not in str(exc) and "malformed" not in str(exc):
+            raise
         raise NotAnArchive(
             f"{path} is not a SQLite database ({exc}); give --db another path"
         ) from exc
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA busy_timeout = 10000")
-    archive = Archive(sqlite_utils.Database(conn), path)
-    archive.migrate()
+    except BaseException:
+        conn.close()
+        raise
     return archive

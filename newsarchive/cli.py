@@ -9,6 +9,7 @@ import html
 import json
 import logging
 import re
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,7 +57,22 @@ def command_line() -> str:
     return " ".join(["newsarchive", *sys.argv[1:]])
 
 
-@click.group()
+class CLI(click.Group):
+    """Turns the database errors users can meet into one-line messages."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise click.ClickException(
+                    "the archive is busy (another crawl or ingest is writing to it);"
+                    " try again when it has finished"
+                ) from exc
+            raise click.ClickException(f"the archive could not be read or written: {exc}") from exc
+
+
+@click.group(cls=CLI)
 @click.version_option(package_name="newsarchive")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def cli(verbose: int) -> None:
@@ -120,12 +136,23 @@ def ingest(
 @click.option("--url", help="The page's URL (resolves relative links, identifies it).")
 @click.option("--source", default="", help="Source name whose extraction rules apply.")
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
-def extract(file: Path, url: str | None, source: str, as_json: bool) -> None:
+@sites_option
+@db_option
+def extract(
+    file: Path,
+    url: str | None,
+    source: str,
+    as_json: bool,
+    sites_file: Path | None,
+    db_path: Path,
+) -> None:
     """Extract the article from one saved HTML page, offline.
 
     Runs the same extraction as a crawl (trafilatura plus the Arabic fallbacks for
     dates, bylines and encodings) and prints url, title, author, published,
-    modified, language, text, description, categories, tags and image.
+    modified, language, text, description, categories, tags and image. Nothing is
+    written: --db is accepted like on every command, and the archive is not touched
+    (`newsarchive ingest FILE --url URL` archives a saved page).
 
     Example:
 
@@ -136,7 +163,7 @@ def extract(file: Path, url: str | None, source: str, as_json: bool) -> None:
     from newsarchive.sites import SitesError, extraction_rules_for
 
     try:
-        rules = extraction_rules_for(source) if source else None
+        rules = extraction_rules_for(source, sites_file) if source else None
         article = extract_file(file, url=url, source=source, rules=rules)
     except (EncodingError, SitesError, OSError) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
@@ -149,8 +176,8 @@ def extract(file: Path, url: str | None, source: str, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for name, value in data.items():
-        if name != "text":
-            click.echo(f"{name}: {value}")
+        if name != "text" and value:
+            click.echo(f"{name}: {'، '.join(value) if isinstance(value, list) else value}")
     click.echo()
     click.echo(data["text"])
 
@@ -169,8 +196,8 @@ def serve(host: str, port: int, db_path: Path) -> None:
     """
     from newsarchive.web import serve as serve_web
 
-    with opened(db_path):
-        pass  # create or migrate before Datasette opens it read-only
+    with opened(db_path, create=False):
+        pass  # migrate before Datasette opens it read-only; refuse a mistyped path
     click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops)")
     serve_web(db_path, host=host, port=port)
 
@@ -245,7 +272,11 @@ def _scrapy_log_level(ctx: click.Context) -> str:
 @click.option("--category", help="Only articles in this category.")
 @click.option("--recent", is_flag=True, help="Newest first instead of most relevant first.")
 @click.option(
-    "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Results to show."
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Results to show.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
 @db_option
@@ -380,6 +411,9 @@ def crawl(
     """
     from newsarchive.crawl import CrawlError, run_crawls
 
+    if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
+        # Compared as text with ISO dates: 20240101 or 2024-W01-1 would drop everything.
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
     if since:
         try:
             datetime.date.fromisoformat(since)

@@ -136,7 +136,7 @@ def run_crawls(
         sites = load_sites(sites_file)
     except SitesError as exc:
         raise CrawlError(str(exc)) from exc
-    names = list(targets)
+    names = list(dict.fromkeys(targets))  # `crawl a a` is one crawl of a
     if due:
         names += [n for n in due_sources(sites, db_path) if n not in names]
         if not names:
@@ -163,7 +163,14 @@ def run_crawls(
         logging.root.removeHandler(handler)
     process = CrawlerProcess(project)
     crawlers = []
-    locks = [_lock(jobs_dir, site.name) for site, _ in chosen]
+    locks = []
+    try:
+        for site, _ in chosen:
+            locks.append(_lock(jobs_dir, site.name))
+    except CrawlError:
+        for lock in locks:
+            lock.close()
+        raise
     for site, url in chosen:
         spidercls = NewsSpider if url else spider_for(site)
         kwargs: dict[str, Any] = {"since": since, "refresh": refresh}

@@ -46,6 +46,7 @@ class Entry:
             "modified": self.modified,
             "categories": self.categories or None,
             "tags": self.tags or None,
+            "author": self.author,
         }
         return {k: v for k, v in found.items() if v}
 

@@ -30,6 +30,7 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import extract_author, extract_title
 from trafilatura.settings import Extractor
+from w3lib.url import canonicalize_url
 
 from newsarchive.arabic.bylines import clean_byline
 from newsarchive.arabic.dates import ALGIERS, find_date_in_text, parse_arabic_date, search_dates
@@ -39,6 +40,7 @@ from newsarchive.items import Article
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "clean_url",
     "ArticleExtractor",
     "ExtractionRules",
     "RuleError",
@@ -275,17 +277,22 @@ def canonical_url(tree: HtmlElement | None, url: str) -> str:
         if parts.path in ("", "/") and own.path not in ("", "/") and url.startswith("http"):
             continue
         if parts.scheme in ("http", "https"):
-            return _clean_url(absolute)
-    return _clean_url(url)
+            return clean_url(absolute)
+    return clean_url(url)
 
 
-def _clean_url(url: str) -> str:
+def clean_url(url: str) -> str:
+    """One article, one URL: tracking parameters and fragment dropped, then w3lib's
+    canonical form (sorted query, normalised percent-encoding), as Scrapy's duplicate
+    filter sees it."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https"):
         return url
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, True) if not _TRACKING.match(k)])
     path = parts.path or "/"
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+    return canonicalize_url(
+        urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+    )
 
 
 # --- dates -----------------------------------------------------------------------------

@@ -213,7 +213,8 @@ def _clean_body(text: str) -> str:
 def _decode(data: bytes) -> str:
     if not data.strip():
         raise BadInput("empty file")
-    if b"\x00" in data[:8192]:
+    # UTF-16 text (Notepad's "Unicode") is full of NUL bytes but starts with its BOM.
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BadInput("binary file (NUL bytes), not text")
     try:
         return decode_text(data)

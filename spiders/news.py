@@ -24,37 +24,16 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
-from w3lib.url import canonicalize_url, url_query_cleaner
 
 from newsarchive import discovery
 from newsarchive.arabic.encoding import EncodingError
 from newsarchive.discovery import Entry
-from newsarchive.extract import extract_page
+from newsarchive.extract import clean_url, extract_page
 from newsarchive.sites import Site, SitesError
 
 log = logging.getLogger(__name__)
 
-# Query parameters that never change which article a URL names.
-TRACKING_PARAMS = (
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "utm_id",
-    "fbclid",
-    "gclid",
-    "ocid",
-    "ref",
-    "amp",
-)
 WP_PAGE_SIZE = 100
-
-
-def clean_url(url: str) -> str:
-    """The URL without tracking parameters or fragment, so one article is one URL."""
-    url = url_query_cleaner(url, TRACKING_PARAMS, remove=True)
-    return canonicalize_url(url, keep_fragments=False)
 
 
 class NewsSpider(scrapy.Spider):
@@ -101,6 +80,8 @@ class NewsSpider(scrapy.Spider):
             # Per-site politeness from the registry; robots.txt Crawl-delay may raise it.
             settings.set("DOWNLOAD_DELAY", cls.site.delay, priority="spider")
             settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", cls.site.concurrency, "spider")
+            if cls.site.max_pages:  # --max-pages on the command line still wins
+                settings.set("CLOSESPIDER_PAGECOUNT", cls.site.max_pages, "spider")
 
     # -- helpers --
 

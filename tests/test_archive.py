@@ -113,3 +113,49 @@ def test_runs_are_recorded(archive):
         1,
         1,
     )
+
+
+def test_a_refetch_missing_metadata_keeps_what_was_stored(archive, articles):
+    full = articles(author="سامية حداد", published="2024-02-21T14:46:00+01:00", tags=["وهران"])
+    outcomes(archive, [full])
+    bare = articles(url=full.url, title=full.title, text=full.text)
+    assert outcomes(archive, [bare]) == [Outcome.UNCHANGED]
+    row = archive.get_article(full.url)
+    assert (row["author"], row["published"], row["tags"]) == (
+        "سامية حداد",
+        "2024-02-21T14:46:00+01:00",
+        ["وهران"],
+    )
+
+
+def test_whitespace_alone_is_not_a_new_version(archive, articles):
+    article = articles(text="سطر أول\nسطر ثان")
+    outcomes(archive, [article])
+    spaced = articles(url=article.url, title=article.title, text="سطر  أول\n\nسطر ثان ")
+    assert outcomes(archive, [spaced]) == [Outcome.UNCHANGED]
+    assert archive.get_article(article.url)["text"] == "سطر أول\nسطر ثان"
+
+
+def test_another_programs_sqlite_file_is_left_alone(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE articles (x)")
+    before = path.read_bytes()
+    with pytest.raises(NotAnArchive, match="not a newsarchive archive"):
+        open_archive(path)
+    assert path.read_bytes() == before
+
+
+def test_reindex_is_one_transaction(archive, articles, monkeypatch):
+    outcomes(archive, [articles() for _ in range(30)])
+    calls = iter(range(1000))
+
+    def failing_key(text):
+        if next(calls) > 10:
+            raise RuntimeError("rules broke halfway")
+        return index_key(text)
+
+    monkeypatch.setattr("newsarchive.archive.index_key", failing_key)
+    with pytest.raises(RuntimeError):
+        archive.reindex()
+    assert len(fts_rows(archive)) == 30

@@ -93,3 +93,57 @@ def test_a_bad_db_path_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["stats", "--db", str(tmp_path / "missing.db")])
     assert result.exit_code == 1
     assert "no archive at" in result.output
+
+
+def test_bad_options_are_refused_before_any_work(tmp_path):
+    db = str(tmp_path / "archive.db")
+    result = CliRunner().invoke(cli, ["crawl", "sample", "--since", "20240101", "--db", db])
+    assert result.exit_code == 2
+    assert "use YYYY-MM-DD" in result.output
+    result = CliRunner().invoke(cli, ["search", "x", "--limit", "99999999999", "--db", db])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "typo.db")])
+    assert result.exit_code == 1
+    assert "no archive at" in result.output
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_a_busy_archive_is_a_one_line_error(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "archive.db"
+    invoke("ingest", "--db", str(db), "-q", "seeds/001_asaar-khodar-asouak.txt")
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        import newsarchive.archive as archive_module
+
+        original = archive_module.open_archive
+
+        def impatient(path, **kwargs):
+            opened = original(path, **kwargs)
+            opened.conn.execute("PRAGMA busy_timeout = 100")
+            return opened
+
+        archive_module.open_archive = impatient
+        import newsarchive.cli as cli_module
+
+        cli_module.open_archive = impatient
+        result = CliRunner().invoke(
+            cli, ["ingest", "--db", str(db), "-q", "seeds/002_mouloudia-nisf-nihai.txt"]
+        )
+    finally:
+        archive_module.open_archive = original
+        cli_module.open_archive = original
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert "the archive is busy" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_utf16_seed_files_are_text(tmp_path):
+    seed = (tmp_path / "seeds").mkdir() or tmp_path / "seeds" / "500_utf16.txt"
+    seed.write_text("عنوان الخبر\n\nelmaouid\n\n" + "نص الخبر " * 30, encoding="utf-16")
+    result = invoke("ingest", "--db", str(tmp_path / "archive.db"), "-q", str(seed))
+    assert "1 new" in result.output, result.output

@@ -226,6 +226,8 @@ def extra_template_vars(view_name, database, table, request, datasette):
 
 # --- Arabic search ----------------------------------------------------------------------
 
+# Deeper pages than this would ask Archive.search past its MAX_RESULTS.
+MAX_PAGE = 400
 # Results per search page, and how many of the best matches the articles table keeps for
 # ?_search= (the table sorts them its own way: by date unless told otherwise).
 SEARCH_PAGE_SIZE = 20
@@ -262,7 +264,7 @@ async def search_page(datasette, request) -> Response:
     filters = {name: request.args.get(name, "").strip() or None for name in _SEARCH_ARGS}
     order = "recent" if request.args.get("order") == "recent" else "relevance"
     try:
-        page = max(1, int(request.args.get("page", "1")))
+        page = min(max(1, int(request.args.get("page", "1"))), MAX_PAGE)
     except ValueError:
         page = 1
     results, error = None, None
