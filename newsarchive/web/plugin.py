@@ -362,7 +362,7 @@ def filters_from_request(request, database, table, datasette):
     return inner
 
 
-# --- navigation --------------------------------------------------------------------------
+# --- facets ------------------------------------------------------------------------------
 
 
 class CategoryFacet(ArrayFacet):
@@ -394,6 +394,9 @@ class CategoryFacet(ArrayFacet):
 @hookimpl
 def register_facet_classes():
     return [CategoryFacet]
+
+
+# --- navigation --------------------------------------------------------------------------
 
 
 @hookimpl
