@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Iterator
 from itertools import count
 
@@ -13,11 +12,8 @@ from newsarchive.items import Article
 
 
 @pytest.fixture
-def archive(tmp_path, monkeypatch) -> Iterator[Archive]:
+def archive(tmp_path) -> Iterator[Archive]:
     """An empty archive at tmp_path/archive.db, closed after the test."""
-    if importlib.util.find_spec("newsarchive.arabic.normalize") is None:
-        # The Arabic rules are optional for tests that only need rows in the archive.
-        monkeypatch.setattr("newsarchive.archive.index_key", lambda text: text or "")
     with open_archive(tmp_path / "archive.db") as opened:
         yield opened
 
