@@ -206,11 +206,14 @@ class SearchKeyer:
             if len(alternative) >= 3 and alternative != key:
                 return (key, alternative)
             return (key,)
-        if len(key) >= 3 and not normalized.startswith(_ARTICLES):
-            # The other direction: the index keeps a text's بقسنطينة or لوهران whole, so
-            # a query for قسنطينة also asks for the key with ب or ل before it (the two
-            # clitics news text attaches to names; ك and ف cost latency for little).
-            return (key, "ب" + key, "ل" + key)
+        if len(normalized) >= 3 and not normalized.startswith(_ARTICLES):
+            # The other direction: the index keeps a text's بقسنطينة or بوزارة whole, so a
+            # query for قسنطينة also asks for the key of the word written with ب or ل
+            # before it (the two clitics news text attaches to names; ك and ف cost latency
+            # for little). Keyed whole, not prefixed to the key: وزارة keys to زار (its و
+            # read as a clitic) but بوزارة to بوزار.
+            alternatives = (self.term_key(letter + normalized) for letter in "بل")
+            return tuple(dict.fromkeys((key, *alternatives)))
         return (key,)
 
     def search_key(self, text: str) -> str:
