@@ -37,6 +37,8 @@ class Entry:
     # How exact the channel is: the REST API (3) and Google News sitemaps (2) give the
     # site's own dates; feeds (1) often give them in UTC; plain sitemaps and listings 0.
     authority: int = 0
+    # A date printed beside the link on a listing page: for --since only, never a hint.
+    listed: str | None = None
 
     def hints(self) -> dict:
         """Facts the extractor should prefer over its guesses from the page."""

@@ -26,6 +26,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsarchive import discovery
+from newsarchive.arabic.dates import find_date_in_text
 from newsarchive.arabic.encoding import EncodingError
 from newsarchive.discovery import Entry
 from newsarchive.extract import clean_url, extract_page
@@ -120,6 +121,11 @@ class NewsSpider(scrapy.Spider):
             self.drop("outside the article URL patterns")
             self.requested.add(url)
             return None
+        dated = self.hints[url].published or entry.listed
+        if self.since and dated and dated[:10] < self.since:
+            self.drop("older than --since")
+            self.requested.add(url)
+            return None
         if self.wp_pending and not self.hints[url].published:
             self.deferred.add(url)
             return None
@@ -188,9 +194,6 @@ class NewsSpider(scrapy.Spider):
             return
         self.stat("discovered/sitemap", len(result.entries))
         for entry in result.entries:
-            if self.since and entry.published and entry.published[:10] < self.since:
-                self.drop("older than --since")
-                continue
             if request := self.article_request(entry):
                 yield request
 
@@ -259,14 +262,33 @@ class NewsSpider(scrapy.Spider):
         self.stat("listing_pages")
         selectors = self.site.listing_links or ("a",)
         found = 0
+        # (dated, newer than --since) teasers of the page's own list: the first selector
+        # that matches; later ones (sidebars, most-read) do not decide the pagination.
+        own: tuple[int, int] | None = None
         for selector in selectors:
-            for href in response.css(f"{selector}::attr(href)").getall():
+            matched = dated = recent = 0
+            for link in response.css(selector):
+                href = link.attrib.get("href")
+                if not href:
+                    continue
                 url = urljoin(response.url, href.strip())
-                if self.site.is_article_url(clean_url(url)):
-                    found += 1
-                    if request := self.article_request(Entry(url=url)):
-                        yield request
+                if not self.site.is_article_url(clean_url(url)):
+                    continue
+                matched += 1
+                listed = self._teaser_date(link) if self.since else None
+                dated += bool(listed)
+                recent += bool(listed and listed[:10] >= self.since)
+                if request := self.article_request(Entry(url=url, listed=listed)):
+                    yield request
+            found += matched
+            if own is None and matched:
+                own = (dated, recent)
         self.note(f"listing {urlsplit(response.url).path}", f"{found} article links")
+        if self.since and own and own[0] and not own[1]:
+            # Listings run newest first: a page whose every dated teaser is older than
+            # --since ends the backfill of this listing.
+            self.note(f"listing {urlsplit(response.url).path}", "all older than --since")
+            return
         # Feeds the page announces (autodiscovery), once each.
         for href in response.css(
             'link[rel="alternate"][type*="rss"]::attr(href),'
@@ -285,6 +307,17 @@ class NewsSpider(scrapy.Spider):
             yield self._discovery(
                 urljoin(response.url, next_page), self.parse_listing, depth=depth + 1
             )
+
+    def _teaser_date(self, link: Any) -> str | None:
+        """The date printed in a link's teaser (the list item or article around it),
+        such as TieLabs' "4 مارس 2024"."""
+        teaser = link.xpath(
+            "ancestor::*[self::li or self::article or contains(@class, 'post-item')][1]"
+        )
+        if not teaser:
+            return None
+        text = " ".join(" ".join(teaser[0].css("::text").getall()).split())[:400]
+        return find_date_in_text(text)
 
     def discovery_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request

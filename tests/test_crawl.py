@@ -209,3 +209,21 @@ def test_a_killed_crawl_starts_afresh_without_refetching_articles(tmp_path, site
     base = server.base_url.rstrip("/")
     assert not [p for p in second if base + p in archived], "archived articles fetched again"
     assert [r["status"] for r in archive["crawl_runs"].rows] == ["killed", "ok"]
+
+
+def test_since_backfills_only_newer_articles_and_stops_paginating(tmp_path, site):
+    since = "2024-03-05"  # newer than every post in /category/local/
+    with serve(site) as server:
+        sites = write_sites(tmp_path / "sites.toml", server.base_url.rstrip("/"))
+        result = run_crawl(tmp_path / "archive.db", sites, "sample", "--since", since)
+        paths = [r[2] for r in server.requests]
+    assert result.returncode == 0, result.stderr[-2000:]
+    base = server.base_url.rstrip("/")
+    archived = {r["url"] for r in sqlite_utils.Database(tmp_path / "archive.db")["articles"].rows}
+    assert archived == {base + a.url for a in site.articles if a.published[:10] >= since}
+    older = {a.url for a in site.articles if a.published[:10] < since}
+    assert not older & set(paths), "articles older than --since were fetched"
+    assert len(archived) == 1
+    # /category/local/ lists 5 posts, 3 a page, all older: its page 2 is never fetched.
+    assert "/category/local/" in paths
+    assert "/category/local/page/2/" not in paths
