@@ -51,9 +51,10 @@ class ArchivePipeline:
             self.archive.register_source(
                 site.name, base_url=site.base_url, language=site.language, kind=site.cms
             )
-        command = " ".join(
-            ["newsarchive" if "newsarchive" in sys.argv[0] else "scrapy"] + sys.argv[1:]
-        )
+        if "newsarchive" in sys.argv[0]:
+            command = " ".join(["newsarchive", *sys.argv[1:]])
+        else:  # scrapy's own command line has consumed its arguments by now
+            command = f"scrapy crawl {spider.name}"
         self.run_id = self.archive.start_run("crawl", spider.name, command)
         # The spider reads the known URLs from here for incremental crawls.
         self.crawler.newsarchive_archive = self.archive
