@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
 from multiprocessing import get_context
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -37,9 +38,24 @@ log = logging.getLogger(__name__)
 WP_PAGE_SIZE = 100
 
 
+def later(value: str | None, than: str | None) -> bool:
+    """Whether ISO date ``value`` is after ``than``, as instants: a sitemap's lastmod in
+    UTC and the page's modified with +01:00 name the same moment in different words.
+    Unknown on either side means no sign of a change."""
+    if not value or not than:
+        return False
+    try:
+        new, old = datetime.fromisoformat(value), datetime.fromisoformat(than)
+    except ValueError:
+        return False
+    if (new.tzinfo is None) != (old.tzinfo is None) or len(value) <= 10 or len(than) <= 10:
+        return new.date() > old.date()  # a bare date against a time: compare days
+    return new > old
+
+
 class NewsSpider(scrapy.Spider):
     """Crawl one news site. Configured sources are subclasses with ``site`` set
-    (spiders/registry.py); ``scrapy crawl news -a url=https://example.dz/`` crawls an
+    (spiders/sources.py); ``scrapy crawl news -a url=https://example.dz/`` crawls an
     unconfigured site with automatic discovery."""
 
     name = "news"
@@ -133,7 +149,7 @@ class NewsSpider(scrapy.Spider):
         self.deferred.discard(url)
         if not self.refresh and url in self.known:
             _, known_modified = self.known[url]
-            if not (entry.modified and known_modified and entry.modified > known_modified):
+            if not later(entry.modified, known_modified):
                 self.stat("known_not_refetched")
                 return None
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed)
