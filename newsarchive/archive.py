@@ -379,6 +379,7 @@ class Archive:
         outcomes: list[tuple[Article, Outcome]] = []
         inserts: list[tuple] = []
         index_inserts: list[tuple[int, str, str]] = []
+        pending_ids: set[int] = set()  # ids in ``inserts``, not yet written
         with conn:  # one transaction per batch
             conn.execute("BEGIN IMMEDIATE")
             existing = self._existing(list({a.url for a in batch}))
@@ -388,6 +389,7 @@ class Archive:
                 if old is None:
                     row = _article_row(article, next_id, fetched, fetched)
                     inserts.append(row)
+                    pending_ids.add(next_id)
                     index_inserts.append(
                         (next_id, index_key(article.title), index_key(article.text))
                     )
@@ -405,10 +407,11 @@ class Archive:
                 ):
                     outcomes.append((article, Outcome.UNCHANGED))
                     continue
-                if any(r[0] == old["id"] for r in inserts):
+                if old["id"] in pending_ids:
                     # Twice in one batch: flush so the second is a plain update.
                     self._write(inserts, index_inserts)
                     inserts, index_inserts = [], []
+                    pending_ids.clear()
                 if new_values["content_hash"] != old["content_hash"]:
                     conn.execute(
                         "INSERT INTO revisions (article_id, url, title, author, published,"
@@ -745,9 +748,6 @@ class _Filters:
             pattern = re.sub(r"([%_\\])", r"\\\1", json.dumps(self.category, ensure_ascii=False))
             params += [f"%{pattern}%", self.category]
         return "".join(f" AND {clause}" for clause in clauses), params
-
-    def __bool__(self) -> bool:
-        return any((self.source, self.since, self.until, self.category))
 
 
 @dataclass(frozen=True)

@@ -139,11 +139,6 @@ def _child_text(element: etree._Element, *names: str) -> str | None:
     return None
 
 
-def is_feed(body: bytes) -> bool:
-    root = _xml_root(body)
-    return root is not None and _local(root.tag) in ("rss", "feed", "RDF")
-
-
 def parse_json_feed(body: bytes, base_url: str) -> list[Entry]:
     """Entries of a JSON Feed (https://jsonfeed.org/version/1.1)."""
     try:

@@ -200,9 +200,11 @@ def _next_operand(items: list[tuple[str, Operand | None, bool]], index: int) -> 
 # ---------------------------------------------------------------- snippets of the original
 
 
-def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
+def _matches(
+    text: str, terms: set[str], words: list[tuple[str, int, int]] | None = None
+) -> list[tuple[int, int]]:
     spans = []
-    for word, start, end in tokenize(text):
+    for word, start, end in tokenize(text) if words is None else words:
         key = term_key(word)
         if key and (key in terms or any(part in terms for part in key.split())):
             spans.append((start, end))
@@ -254,7 +256,8 @@ def snippet(
     matching words, which are wrapped in ``mark``; "…" marks each cut end. Newlines and
     runs of spaces are shown as one space."""
     text = original_text
-    spans = _matches(text, query.terms)
+    words = tokenize(text)  # once: both the matches and the window's edges need it
+    spans = _matches(text, query.terms, words)
     if len(text) <= width:
         start, end = 0, len(text)
     elif spans:
@@ -272,16 +275,15 @@ def snippet(
         end = min(len(text), start + width)
     else:
         start, end = 0, width
-    start, end = _snap(text, start, end)
+    start, end = _snap(text, start, end, words)
     inside = [span for span in spans if span[0] >= start and span[1] <= end]
     body = _render(text, inside, start, end, mark, escape)
     body = " ".join(body.split())
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 
 
-def _snap(text: str, start: int, end: int) -> tuple[int, int]:
+def _snap(text: str, start: int, end: int, words: list[tuple[str, int, int]]) -> tuple[int, int]:
     """Move the window's ends to word boundaries so no word is cut in half."""
-    words = tokenize(text)
     starts = [word_start for _, word_start, _ in words]
     if start > 0:
         i = bisect_left(starts, start)

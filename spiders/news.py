@@ -25,6 +25,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from newsarchive import discovery
 from newsarchive.arabic.dates import find_date_in_text
@@ -352,10 +353,9 @@ class NewsSpider(scrapy.Spider):
         url = clean_url(response.url)
         entry = self.hints.get(url) or self.hints.get(clean_url(response.request.url))
         hints = entry.hints() if entry else None
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-        header_encoding = None
-        if "charset=" in content_type:
-            header_encoding = content_type.split("charset=")[-1].split(";")[0].strip()
+        header_encoding = http_content_type_encoding(
+            response.headers.get("Content-Type", b"").decode("latin-1")
+        )
         args = (
             self.site.name,
             self.site.extraction,

@@ -14,11 +14,11 @@ no ``fts_table``, so Datasette's own ``_search`` (raw text against the keys) sta
 
 from __future__ import annotations
 
+import calendar
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -246,10 +246,8 @@ def _month_range(month: str) -> tuple[str, str] | None:
     """The first and last day of YYYY-MM, for a month facet's link."""
     if not re.fullmatch(r"\d{4}-\d{2}", month) or not 1 <= int(month[5:]) <= 12:
         return None
-    year, number = int(month[:4]), int(month[5:])
-    following = f"{year + number // 12:04d}-{number % 12 + 1:02d}-01"
-    last = date.fromisoformat(following) - timedelta(days=1)
-    return f"{month}-01", last.isoformat()
+    days = calendar.monthrange(int(month[:4]), int(month[5:]))[1]
+    return f"{month}-01", f"{month}-{days:02d}"
 
 
 async def search_page(datasette, request) -> Response:
