@@ -645,11 +645,13 @@ def extract_file(
     rules: ExtractionRules | None = None,
 ) -> Article | None:
     """Extract a saved page (offline). Without ``url`` the page's own canonical URL is
-    used when it has one, else the file's URI."""
+    used when it has one, else the file's URI. A page that says it is a listing (a home
+    or category page) gives None, as it would in a crawl."""
     path = Path(path)
-    return ArticleExtractor(source, rules).extract(
-        path.read_bytes(), url or path.resolve().as_uri()
+    article, _ = ArticleExtractor(source, rules).extract_classified(
+        path.read_bytes(), url or path.resolve().as_uri(), skip_listings=True
     )
+    return article
 
 
 _EXTRACTORS: dict[tuple[str, str], ArticleExtractor] = {}

@@ -147,3 +147,16 @@ def test_utf16_seed_files_are_text(tmp_path):
     seed.write_text("عنوان الخبر\n\nelmaouid\n\n" + "نص الخبر " * 30, encoding="utf-16")
     result = invoke("ingest", "--db", str(tmp_path / "archive.db"), "-q", str(seed))
     assert "1 new" in result.output, result.output
+
+
+def test_a_saved_home_page_is_not_an_article():
+    import pytest
+
+    from tests.test_discovery import FEEDS
+
+    home = FEEDS.parents[0] / "real-pages" / "aljazair24.com.html"
+    if not home.exists():
+        pytest.skip(f"{home} not found: the saved homepages live in ../shared/data/real-pages")
+    result = CliRunner().invoke(cli, ["extract", str(home), "--url", "http://aljazair24.com/"])
+    assert result.exit_code == 1
+    assert "not a listing" in result.output
