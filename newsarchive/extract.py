@@ -13,7 +13,7 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
@@ -532,23 +532,26 @@ class ArticleExtractor:
                 return datetime.combine(value, time(0), tzinfo=self.tz).isoformat()
             return parse_arabic_date(value, tz=self.tz) if isinstance(value, str) else None
 
-        def first(values: Iterable[Any]) -> str | None:
-            for value in values:
-                parsed = parse(value)
-                if parsed:
-                    return parsed
+        def first(candidates: Iterable[Callable[[], Any]]) -> str | None:
+            # Candidates are thunks, best first: a REST hint or JSON-LD date ends the
+            # search before any XPath walk over the page.
+            for candidate in candidates:
+                for value in _as_list(candidate()):
+                    parsed = parse(value)
+                    if parsed:
+                        return parsed
             return None
 
         published = first(
             [
-                hints.get("published"),
-                page.ld_first("datePublished"),
-                page.ld_first("dateCreated"),
-                *(page.first(key) for key in _PUBLISHED_META),
-                *tree.xpath(
+                lambda: hints.get("published"),
+                lambda: page.ld_first("datePublished"),
+                lambda: page.ld_first("dateCreated"),
+                *(lambda key=key: page.first(key) for key in _PUBLISHED_META),
+                lambda: tree.xpath(
                     '//time[@itemprop="datePublished" or contains(@class, "publish")]/@datetime'
                 ),
-                *tree.xpath("//time/@datetime")[:1],
+                lambda: tree.xpath("//time/@datetime")[:1],
             ]
         )
         if published is None and self._date:
@@ -584,10 +587,10 @@ class ArticleExtractor:
 
         modified = first(
             [
-                hints.get("modified"),
-                page.ld_first("dateModified"),
-                *(page.first(key) for key in _MODIFIED_META),
-                *tree.xpath('//time[@itemprop="dateModified"]/@datetime'),
+                lambda: hints.get("modified"),
+                lambda: page.ld_first("dateModified"),
+                *(lambda key=key: page.first(key) for key in _MODIFIED_META),
+                lambda: tree.xpath('//time[@itemprop="dateModified"]/@datetime'),
             ]
         )
         return published, modified
@@ -614,6 +617,10 @@ class ArticleExtractor:
             "og:image", "og:image:url", "twitter:image", "twitter:image:src"
         ) or page.ld_first("image")
         return urljoin(url, image.strip()) if image else None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _zone(name: str) -> tzinfo:

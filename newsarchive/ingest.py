@@ -32,7 +32,7 @@ from queue import Empty
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-from newsarchive.arabic.encoding import EncodingError, decode_text
+from newsarchive.arabic.encoding import EncodingError, decode_text, has_bom
 from newsarchive.archive import Archive, RunStats
 from newsarchive.items import EXTRACT_FIELDS, Article
 
@@ -214,7 +214,7 @@ def _decode(data: bytes) -> str:
     if not data.strip():
         raise BadInput("empty file")
     # UTF-16 text (Notepad's "Unicode") is full of NUL bytes but starts with its BOM.
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in data[:8192] and not has_bom(data):
         raise BadInput("binary file (NUL bytes), not text")
     try:
         return decode_text(data)

@@ -37,6 +37,13 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
+
+def has_bom(data: bytes) -> bool:
+    """Whether ``data`` opens with a Unicode byte-order mark (UTF-8, -16 or -32)."""
+    return data.startswith(tuple(bom for bom, _ in _BOMS))
+
+
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE
 )
