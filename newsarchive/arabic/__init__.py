@@ -1,6 +1,11 @@
 """Arabic text rules: search keys, dates, bylines and encodings.
 
-Each concern lives in its own submodule (``normalize``, ``dates``, ``bylines``,
-``encoding``); import from them. Stored text is never altered by these rules: they
-shape the search index, the queries and the metadata (see DESIGN.md).
+Each concern lives in its own submodule: ``normalize`` (the search key run on documents
+and queries), ``dates``, ``bylines`` and ``encoding``. Stored text is never altered by
+these rules: they shape the search index, the queries and the metadata (DESIGN.md).
+The search key is re-exported here, as the one function both sides share.
 """
+
+from newsarchive.arabic.normalize import normalize, search_key, term_key, tokenize
+
+__all__ = ["normalize", "search_key", "term_key", "tokenize"]
