@@ -12,13 +12,14 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from urllib.parse import urljoin
 
 from lxml import etree
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
+
+from newsarchive.arabic.dates import normalise_date
 
 log = logging.getLogger(__name__)
 
@@ -54,22 +55,11 @@ class Entry:
 
 
 def iso_date(value: str | None) -> str | None:
-    """RFC 822 (RSS), W3C/ISO 8601 (Atom, sitemaps) → ISO 8601, offset kept."""
-    if not value:
+    """RFC 822 (RSS), W3C/ISO 8601 (Atom, sitemaps) → ISO 8601, offset kept; a feed's
+    date in its site's language as a fallback."""
+    if not value or not value.strip():
         return None
-    value = value.strip()
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return _localised_date(value)
-    if parsed.tzinfo is None:
-        if len(value) <= 10:  # a bare date: keep it a date, invent no time
-            return parsed.date().isoformat()
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.isoformat()
+    return normalise_date(value) or _localised_date(value.strip())
 
 
 def _localised_date(value: str) -> str | None:

@@ -12,6 +12,7 @@ trafilatura/htmldate do for "15 جانفي 2024") silently corrupts the archive.
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import re
 from dataclasses import dataclass
@@ -333,3 +334,49 @@ def parse_arabic_date(
     if relative:
         return relative
     return _with_dateparser(text, tz)
+
+
+# --- machine-written dates -------------------------------------------------------------
+
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+# ISO 8601 basic-format time without separators, as in JawharaFM's "2017-01-22T185600".
+_COMPACT = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})")
+
+
+def normalise_date(value: str | None, tz: tzinfo | None = None) -> str | None:
+    """A machine-written date (feeds, sitemaps, corpora, JSON) as ISO 8601:
+    ``YYYY-MM-DDTHH:MM:SS+HH:MM``, or ``YYYY-MM-DD`` when the input has no time of day
+    (none is invented). ``tz`` is the zone for times written
+    without an offset; without it they are read as UTC. ``None`` when unrecognised.
+
+    Accepts RFC 822 (RSS ``pubDate``: ``Mon, 26 Feb 2018 02:20:10 GMT``), ISO 8601 with
+    or without offset, the compact ``2017-01-22T171800`` and day-first ``18/05/2017``.
+    """
+    value = (value or "").strip()
+    if not value:
+        return None
+    parsed: datetime | None = None
+    if match := _DMY.fullmatch(value):
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            return None
+    if match := _COMPACT.fullmatch(value):
+        parsed = datetime(*(int(g) for g in match.groups()))
+    elif value[:1].isdigit():
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if len(value) == 10:  # a bare date stays a bare date
+            return parsed.date().isoformat()
+    else:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        # RFC 5322 §3.3: "-0000" means UTC with no local offset known.
+        parsed = parsed.replace(tzinfo=tz or UTC)
+    return parsed.isoformat(timespec="seconds")
