@@ -563,45 +563,12 @@ class Archive:
 
     # -- search (issue #4) --
 
-    def search(
-        self,
-        query: str,
-        *,
-        source: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        category: str | None = None,
-        limit: int = 20,
-        offset: int = 0,
-        order: str = "relevance",
-        facets: bool = False,
-        snippets: bool = True,
-    ) -> SearchResults:
+    def search(self, query: str, **options: Any) -> SearchResults:
         """Ranked Arabic full-text search: the one query function behind
-        ``newsarchive search`` and the Datasette pages.
-
-        ``query``: words (all required), "quoted phrases", ``OR`` between two words or
-        phrases, ``-word`` to exclude (newsarchive.query). Filters: ``source``,
-        ``since``/``until`` (dates, inclusive), ``category``. ``order``: ``relevance``
-        (bm25, title weighted above text) or ``recent`` (newest published first).
-        ``facets`` adds counts per source and month; ``snippets=False`` leaves
-        ``title_html`` and ``snippet`` empty (for callers that only need the ranking).
-        Raises :class:`SearchError` with a readable message when there is nothing to
-        search for or a filter is malformed.
-        """
-        return search_archive(
-            self.conn,
-            query,
-            source=source,
-            since=since,
-            until=until,
-            category=category,
-            limit=limit,
-            offset=offset,
-            order=order,
-            facets=facets,
-            snippets=snippets,
-        )
+        ``newsarchive search`` and the Datasette pages; see :func:`search_archive` for the
+        query syntax and the options (source, since, until, category, limit, offset,
+        order, facets, snippets)."""
+        return search_archive(self.conn, query, **options)
 
     # -- reports --
 
@@ -976,8 +943,19 @@ def search_archive(
     facets: bool = False,
     snippets: bool = True,
 ) -> SearchResults:
-    """See :meth:`Archive.search`; works on any connection to an archive, read-only
-    ones included (Datasette's)."""
+    """Ranked Arabic full-text search of ``text`` on ``conn``.
+
+    ``text``: words (all required), "quoted phrases", ``OR`` between two words or
+    phrases, ``-word`` to exclude (newsarchive.query). Filters: ``source``,
+    ``since``/``until`` (dates, inclusive), ``category``. ``order``: ``relevance``
+    (bm25, title weighted above text) or ``recent`` (newest published first).
+    ``facets`` adds counts per source and month; ``snippets=False`` leaves
+    ``title_html`` and ``snippet`` empty (for callers that only need the ranking).
+    Raises :class:`SearchError` with a readable message when there is nothing to
+    search for or a filter is malformed.
+
+    Works on any connection to an archive, read-only ones included (Datasette's).
+    """
     from newsarchive.query import QueryError, highlight, parse_query, snippet
 
     if order not in SEARCH_ORDERS:
