@@ -256,14 +256,21 @@ _KEEP_IF_MISSING = (
 )
 
 
-def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def _merged(old: dict[str, Any], new: dict[str, Any], unite: bool = False) -> dict[str, Any]:
     """The row to store when ``new`` re-fetches ``old``: stored metadata is kept where the
     new fetch has none, and title and text change only with the content hash (a change
-    of whitespace alone is not a new version)."""
+    of whitespace alone is not a new version). With ``unite`` (a corpus copy) stored
+    metadata is kept and the categories are the stored ones plus the new ones."""
     merged = dict(new)
     for column in _KEEP_IF_MISSING:
-        if new[column] in (None, "", "[]") and old[column] not in (None, "", "[]"):
+        # A corpus copy never overwrites what an earlier copy stored: re-ingesting the
+        # corpus, whichever copy comes last, then changes nothing.
+        if old[column] not in (None, "", "[]") and (unite or new[column] in (None, "", "[]")):
             merged[column] = old[column]
+    if unite:
+        stored = json.loads(old["categories"])
+        added = [c for c in json.loads(new["categories"]) if c not in stored]
+        merged["categories"] = json.dumps(stored + added, ensure_ascii=False)
     if new["content_hash"] == old["content_hash"]:
         for column in ("title", "text", "word_count"):
             merged[column] = old[column]
@@ -340,11 +347,15 @@ class Archive:
         *,
         fetched: str | None = None,
         batch_size: int = 500,
+        corpus: Callable[[Article], bool] | None = None,
     ) -> Iterator[tuple[Article, Outcome]]:
         """Insert new articles, update changed ones, leave identical ones alone.
 
         Identity is ``article.url``. A changed title or text keeps the previous version
         in ``revisions``; changed metadata alone updates the row without a revision.
+        ``corpus(article)`` true marks a copy from a static corpus, which may file one
+        article several times: its categories are added to the stored ones, and a text
+        the archive already holds as an earlier revision does not come back.
         Each batch is one transaction, index included, and is committed before its
         outcomes are yielded, so a crash loses at most the batch in hand.
         """
@@ -352,10 +363,10 @@ class Archive:
         for article in articles:
             batch.append(article)
             if len(batch) >= batch_size:
-                yield from self._upsert_batch(batch, fetched or now_iso())
+                yield from self._upsert_batch(batch, fetched or now_iso(), corpus)
                 batch = []
         if batch:
-            yield from self._upsert_batch(batch, fetched or now_iso())
+            yield from self._upsert_batch(batch, fetched or now_iso(), corpus)
 
     def _existing(self, urls: list[str]) -> dict[str, sqlite3.Row]:
         found: dict[str, sqlite3.Row] = {}
@@ -373,7 +384,10 @@ class Archive:
         return found
 
     def _upsert_batch(
-        self, batch: list[Article], fetched: str
+        self,
+        batch: list[Article],
+        fetched: str,
+        corpus: Callable[[Article], bool] | None,
     ) -> Iterator[tuple[Article, Outcome]]:
         conn = self.conn
         outcomes: list[tuple[Article, Outcome]] = []
@@ -398,7 +412,18 @@ class Archive:
                     outcomes.append((article, Outcome.NEW))
                     continue
                 row = _article_row(article, old["id"], fetched, old["first_seen"])
-                new_values = _merged(old, dict(zip(ARTICLE_COLUMNS, row, strict=True)))
+                fetched_row = dict(zip(ARTICLE_COLUMNS, row, strict=True))
+                copy = corpus is not None and corpus(article)
+                if (
+                    copy
+                    and fetched_row["content_hash"] != old["content_hash"]
+                    and self._superseded(old["id"], fetched_row["content_hash"])
+                ):
+                    # A corpus holds this article twice with different texts: the copy
+                    # the archive already keeps as an earlier revision is not a new
+                    # version, so ingesting the same corpus again changes nothing.
+                    fetched_row["content_hash"] = old["content_hash"]
+                new_values = _merged(old, fetched_row, copy)
                 row = tuple(new_values[c] for c in ARTICLE_COLUMNS)
                 if all(
                     new_values[c] == old[c]
@@ -445,6 +470,15 @@ class Archive:
         if inserts:
             self.conn.executemany(_INSERT_ARTICLE, inserts)
             self.conn.executemany(_INSERT_INDEX, index_inserts)
+
+    def _superseded(self, article_id: int, content_hash: str) -> bool:
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM revisions WHERE article_id = ? AND content_hash = ? LIMIT 1",
+                (article_id, content_hash),
+            ).fetchone()
+            is not None
+        )
 
     def delete_article(self, url: str) -> bool:
         """Remove an article (its revisions stay); the trigger updates the index."""

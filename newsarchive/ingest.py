@@ -580,46 +580,6 @@ class _Progress:
             self.bar.close()
 
 
-class _CategoryMerger:
-    """Corpora file one article under several categories (ANT v2.1: 1,180 URLs in two
-    or three category folders). Their categories are united with those seen earlier in
-    the run and those already archived, so the second copy adds its category instead of
-    replacing the first, and a re-ingest finds every article unchanged. Only corpus
-    documents are merged; JSON records and seed files say what they are."""
-
-    def __init__(self, archive: Archive, chunk: int = 500):
-        self.archive = archive
-        self.chunk = chunk
-        self.seen: dict[str, list[str]] = {}
-
-    def __call__(self, items: Iterable[tuple[Article, bool]]) -> Iterator[Article]:
-        pending: list[tuple[Article, bool]] = []
-        for item in items:
-            pending.append(item)
-            if len(pending) >= self.chunk:
-                yield from self._merge(pending)
-                pending = []
-        yield from self._merge(pending)
-
-    def _merge(self, items: list[tuple[Article, bool]]) -> Iterator[Article]:
-        fresh = list({a.url for a, merge in items if merge and a.url not in self.seen})
-        if fresh:
-            # One read per chunk, made between the archive's write transactions.
-            for row in self.archive.db["articles"].rows_where(
-                "url IN (SELECT value FROM json_each(?))",
-                [json.dumps(fresh)],
-                select="url, categories",
-            ):
-                self.seen[row["url"]] = json.loads(row["categories"])
-        for article, merge in items:
-            if merge:
-                known = self.seen.get(article.url, [])
-                merged = known + [c for c in article.categories if c not in known]
-                self.seen[article.url] = merged
-                article.categories = list(merged)
-            yield article
-
-
 # Reading and parsing cost as much as the search keys and the writes together (see
 # bench/bench_ingest.py), so big inputs are read by a second process while this one
 # writes. Below this many plain files, starting that process costs more than it saves.
@@ -735,7 +695,13 @@ def ingest_paths(
     background = background and sys.platform.startswith("linux")
     reader = _read_in_background if background else _read_files
 
-    def items() -> Iterator[tuple[Article, bool]]:
+    # Corpora file one article under several categories (ANT v2.1: 1,180 URLs in two or
+    # three category folders, some with different texts): the archive unites the copies'
+    # categories and keeps superseded texts as revisions only once, so a re-ingest finds
+    # every article unchanged. JSON records and seed files say what they are and replace.
+    corpus_urls: set[str] = set()
+
+    def items() -> Iterator[Article]:
         for label, result, kind in reader(files, url, source):
             bar.tick()
             if kind == "json" or _DOC_NUMBER.search(label):
@@ -749,11 +715,15 @@ def ingest_paths(
                 continue
             if result.source:
                 sources.setdefault(result.source, _SOURCE_KINDS.get(kind, kind))
-            yield result, kind == "ant" and bool(result.categories)
+            if kind == "ant" and result.categories:
+                corpus_urls.add(result.url)
+            yield result
 
     status = "failed"
     try:
-        for _article, outcome in archive.upsert_articles(_CategoryMerger(archive)(items())):
+        for _article, outcome in archive.upsert_articles(
+            items(), corpus=lambda article: article.url in corpus_urls
+        ):
             stats.count(outcome)
             setattr(report, outcome.value, getattr(report, outcome.value) + 1)
         status = "empty" if report.total == 0 else "failed" if report.failed else "ok"

@@ -497,3 +497,29 @@ def test_html_page_needs_url_and_goes_through_extract(archive, tmp_path):
 def test_outcomes_are_the_archive_ones():
     # The report's counters are named after the archive's outcomes.
     assert {o.value for o in Outcome} == {"new", "updated", "unchanged"}
+
+
+def test_corpus_copies_with_different_texts_reingest_unchanged(archive, tmp_path):
+    """ANT files some articles twice with different texts and dates: the later copy's
+    text replaces the earlier one once (a revision), and ingesting the same corpus again
+    changes nothing, whichever copy comes last."""
+    same = "https://www.bbc.co.uk/arabic/world-1"
+    corpus = build_tar(
+        tmp_path / "corpus.tar.xz",
+        {
+            "c/world/BB-world-1.txt": ant_doc(url=same, cat="internationalNews"),
+            "c/middle/BB-middle-1.txt": ant_doc(
+                url=same,
+                cat="middleEast",
+                text="نص آخر مختلف عن الأول في نسخة ثانية من الخبر نفسه " * 3,
+                time="Tue, 27 Feb 2018 08:00:00 GMT",
+            ),
+        },
+    )
+    first = ingest(archive, corpus)
+    assert (first.new, first.updated) == (1, 1)
+    assert len(archive.revisions(same)) == 1
+    again = ingest(archive, corpus)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+    assert len(archive.revisions(same)) == 1
+    assert archive.get_article(same)["categories"] == ["internationalNews", "middleEast"]
