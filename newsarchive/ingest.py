@@ -70,18 +70,21 @@ class IngestFailure:
 class IngestReport:
     """What one :func:`ingest_paths` call did."""
 
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
+    # The run's counts, as recorded in crawl_runs.
+    stats: RunStats = field(default_factory=RunStats)
     failures: list[IngestFailure] = field(default_factory=list)
     run_id: int | None = None
     # "files" unless some input held several records (JSON Lines, multi-DOC XML).
     unit: str = "files"
 
+    new = property(lambda self: self.stats.new)
+    updated = property(lambda self: self.stats.updated)
+    unchanged = property(lambda self: self.stats.unchanged)
+    failed = property(lambda self: self.stats.failed)
+
     @property
     def total(self) -> int:
-        return self.new + self.updated + self.unchanged + self.failed
+        return self.stats.archived + self.stats.failed
 
     def summary(self) -> str:
         return (
@@ -681,7 +684,7 @@ def ingest_paths(
     # One item per file, except where a file holds many; then the total is unknown.
     streams = any(_suffix(f.name) in (*_ARCHIVE_SUFFIXES, *_JSONL_SUFFIXES, ".json") for f in files)
     report = IngestReport()
-    stats = RunStats()
+    stats = report.stats
     bar = _Progress(progress, None if streams else len(files))
     sources: dict[str, str] = {}
     run_id = archive.start_run(kind="ingest", source=source, command=command)
@@ -709,7 +712,6 @@ def ingest_paths(
             if isinstance(result, BadInput):
                 reason = str(result)
                 log.info("%s: %s", label, reason)  # the report carries it; the CLI prints it
-                report.failed += 1
                 report.failures.append(IngestFailure(label, reason))
                 stats.error(f"{label}: {reason}")
                 continue
@@ -725,7 +727,6 @@ def ingest_paths(
             items(), corpus=lambda article: article.url in corpus_urls
         ):
             stats.count(outcome)
-            setattr(report, outcome.value, getattr(report, outcome.value) + 1)
         status = "empty" if report.total == 0 else "failed" if report.failed else "ok"
         _register_sources(archive, sources)
     finally:
