@@ -288,8 +288,8 @@ class NewsSpider(scrapy.Spider):
                 href = link.attrib.get("href")
                 if not href:
                     continue
-                url = urljoin(response.url, href.strip())
-                if not self.site.is_article_url(clean_url(url)):
+                url = clean_url(urljoin(response.url, href.strip()))
+                if not self.site.is_article_url(url):
                     continue
                 matched += 1
                 listed = self._teaser_date(link) if self.since else None
@@ -381,7 +381,7 @@ class NewsSpider(scrapy.Spider):
         if article is None:
             self.drop("no article text")
             return
-        canonical = clean_url(article.url)
+        canonical = article.url  # extract's canonical_url is already clean_url'd
         if canonical != url and not self.site.is_article_url(canonical):
             canonical = url  # a canonical pointing off-site or at a listing: keep ours
         if canonical in self.seen_canonical:
