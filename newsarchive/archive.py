@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from newsarchive.items import Article
+from newsarchive.items import Article, PageRecord
 
 if TYPE_CHECKING:
     from newsarchive.query import Query
@@ -76,6 +76,7 @@ ARTICLE_COLUMNS = (
     "source",
     "title",
     "author",
+    "agency",
     "published",
     "modified",
     "month",
@@ -172,9 +173,36 @@ _SCHEMA_1 = """
 """
 
 
+# Version 2: the wire agency of an article; one row per fetched page (the decision, its
+# reason and signals, what became of it); up to 3 example URLs per dropped reason per run.
+_SCHEMA_2 = """
+        ALTER TABLE articles ADD COLUMN agency TEXT;
+        CREATE INDEX articles_agency ON articles(agency);
+        ALTER TABLE crawl_runs ADD COLUMN dropped_examples TEXT NOT NULL DEFAULT '{}';
+        CREATE TABLE pages (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES crawl_runs(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            status INTEGER,
+            found_via TEXT,
+            decision TEXT NOT NULL CHECK (decision IN ('article', 'not-article', 'error')),
+            reason TEXT,
+            signals TEXT NOT NULL DEFAULT '{}',
+            outcome TEXT,
+            fetched TEXT NOT NULL,
+            article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL
+        );
+        CREATE INDEX pages_run_reason ON pages(run_id, reason);
+        CREATE INDEX pages_url ON pages(url);
+        CREATE INDEX pages_fetched ON pages(fetched);
+"""
+
 # Each entry is the SQL that upgrades the schema by one version (PRAGMA user_version).
 # Append, never edit: archives in the field have run the earlier ones.
-MIGRATIONS: list[str] = [_SCHEMA_1]
+MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2]
+
+# What a fetched page was judged to be (pages.decision).
+PAGE_DECISIONS = ("article", "not-article", "error")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -193,15 +221,26 @@ class RunStats:
     dropped: int = 0
     dropped_reasons: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # reason → the first few URLs dropped (or failed) for it, for the run summary.
+    examples: dict[str, list[str]] = field(default_factory=dict)
 
     MAX_ERRORS = 200
+    MAX_EXAMPLES = 3
 
     def count(self, outcome: Outcome) -> None:
         setattr(self, outcome.value, getattr(self, outcome.value) + 1)
 
-    def drop(self, reason: str) -> None:
+    def drop(self, reason: str, url: str | None = None) -> None:
         self.dropped += 1
         self.dropped_reasons[reason] = self.dropped_reasons.get(reason, 0) + 1
+        if url:
+            self.example(reason, url)
+
+    def example(self, reason: str, url: str) -> None:
+        """Keep ``url`` as an example of ``reason`` (the first MAX_EXAMPLES, no repeats)."""
+        urls = self.examples.setdefault(reason, [])
+        if len(urls) < self.MAX_EXAMPLES and url not in urls:
+            urls.append(url)
 
     def error(self, message: str) -> None:
         self.failed += 1
@@ -222,6 +261,7 @@ def _article_row(article: Article, article_id: int, fetched: str, first_seen: st
         article.source or None,
         article.title,
         article.author,
+        article.agency,
         published,
         article.modified,
         published[:7] if published else None,
@@ -245,6 +285,7 @@ _INSERT_INDEX = "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)"
 # having lost them: an empty value there never replaces a stored one.
 _KEEP_IF_MISSING = (
     "author",
+    "agency",
     "published",
     "modified",
     "month",
@@ -275,6 +316,20 @@ def _merged(old: dict[str, Any], new: dict[str, Any], unite: bool = False) -> di
         for column in ("title", "text", "word_count"):
             merged[column] = old[column]
     return merged
+
+
+_INSERT_PAGE = (
+    "INSERT INTO pages (run_id, url, status, found_via, decision, reason, signals, outcome,"
+    " fetched, article_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _json_value(value: Any) -> Any:
+    """What json.dumps writes for a signal value it cannot: sets as sorted lists, the
+    rest as text."""
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
 
 
 _INSERT_ARTICLE = (
@@ -571,7 +626,7 @@ class Archive:
             self.conn.execute(
                 "UPDATE crawl_runs SET finished = ?, status = ?, pages = ?, new = ?,"
                 " updated = ?, unchanged = ?, failed = ?, dropped = ?, dropped_reasons = ?,"
-                " errors = ? WHERE id = ?",
+                " errors = ?, dropped_examples = ? WHERE id = ?",
                 (
                     now_iso(),
                     status,
@@ -583,6 +638,7 @@ class Archive:
                     stats.dropped,
                     json.dumps(stats.dropped_reasons, ensure_ascii=False),
                     json.dumps(stats.errors, ensure_ascii=False),
+                    json.dumps(stats.examples, ensure_ascii=False),
                     run_id,
                 ),
             )
@@ -594,6 +650,76 @@ class Archive:
             )
         )
         return rows[0] if rows else None
+
+    # -- fetched pages --
+
+    def record_pages(self, records: Iterable[PageRecord], run_id: int | None = None) -> int:
+        """Store one ``pages`` row per record, all in one transaction; returns how many.
+
+        ``run_id`` is the run of the records that carry none of their own. A record's
+        ``article_id`` (set once its article is archived) links it to ``articles``; a
+        missing ``fetched`` is now. Raises ValueError, writing nothing, for a decision
+        other than those in PAGE_DECISIONS.
+        """
+        now = now_iso()
+        rows = []
+        for record in records:
+            if record.decision not in PAGE_DECISIONS:
+                raise ValueError(
+                    f"{record.url}: a page's decision is one of {', '.join(PAGE_DECISIONS)},"
+                    f" not {record.decision!r}"
+                )
+            rows.append(
+                (
+                    record.run_id if record.run_id is not None else run_id,
+                    record.url,
+                    record.status,
+                    record.found_via,
+                    record.decision,
+                    record.reason,
+                    json.dumps(record.signals or {}, ensure_ascii=False, default=_json_value),
+                    record.outcome,
+                    record.fetched or now,
+                    getattr(record, "article_id", None),
+                )
+            )
+        if rows:
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                self.conn.executemany(_INSERT_PAGE, rows)
+        return len(rows)
+
+    def page_history(self, url: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest ``pages`` rows of ``url``, newest first, signals as a dict."""
+        rows = self.db.query(
+            "SELECT * FROM pages WHERE url = ? ORDER BY id DESC LIMIT ?", [url, limit]
+        )
+        return [{**row, "signals": json.loads(row["signals"] or "{}")} for row in rows]
+
+    def page_decisions(self, run_id: int) -> list[dict[str, Any]]:
+        """How many pages of the run got each (decision, reason), most first."""
+        return list(
+            self.db.query(
+                "SELECT decision, reason, count(*) AS pages FROM pages WHERE run_id = ?"
+                " GROUP BY decision, reason ORDER BY pages DESC, decision, reason",
+                [run_id],
+            )
+        )
+
+    def article_ids(self, urls: Iterable[str]) -> dict[str, int]:
+        """url → articles.id for the archived ones among ``urls``."""
+        urls = list(dict.fromkeys(urls))
+        found: dict[str, int] = {}
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            found.update(
+                (url, article_id)
+                for article_id, url in self.conn.execute(
+                    f"SELECT id, url FROM articles WHERE url IN ({marks})", chunk
+                )
+            )
+        return found
 
     # -- search (issue #4) --
 
@@ -622,11 +748,16 @@ class Archive:
                 limit=recent_runs,
             )
         )
+        # The pages of the newest run that recorded any (the index answers max()).
+        last = self.conn.execute("SELECT max(run_id) FROM pages").fetchone()[0]
         return {
             "articles": self.article_count(),
             "revisions": self.conn.execute("SELECT count(*) FROM revisions").fetchone()[0],
             "sources": per_source,
             "runs": runs,
+            "last_run_pages": (
+                {"run_id": last, "decisions": self.page_decisions(last)} if last else None
+            ),
         }
 
 

@@ -206,7 +206,8 @@ def serve(host: str, port: int, db_path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @db_option
 def stats(as_json: bool, db_path: Path) -> None:
-    """Articles per source, oldest and newest, and the last runs.
+    """Articles per source, oldest and newest, the last runs, and the pages of the
+    latest run that recorded any, counted by decision and reason.
 
     Example:
 
@@ -243,6 +244,11 @@ def stats(as_json: bool, db_path: Path) -> None:
         ]
         header = ("id", "kind", "source", "started", "status", "pages", "new", "updated")
         _table((*header, "unchanged", "failed", "dropped"), runs)
+    last_pages = figures.get("last_run_pages")
+    if last_pages:
+        click.echo(f"\npages of run {last_pages['run_id']}, by decision and reason:")
+        rows = [(d["decision"], d["reason"] or "-", d["pages"]) for d in last_pages["decisions"]]
+        _table(("decision", "reason", "pages"), rows)
 
 
 @cli.command()
@@ -444,6 +450,9 @@ def crawl(
     if not results:
         click.echo("nothing is due")
         return
+    db_argument = ""
+    if ctx.get_parameter_source("db_path") == click.core.ParameterSource.COMMANDLINE:
+        db_argument = f" --db {db_path}"
     failed = False
     for result in results:
         run = result.run or {}
@@ -453,9 +462,12 @@ def crawl(
             f" {run.get('unchanged', 0)} unchanged, {run.get('dropped', 0)} dropped,"
             f" {run.get('failed', 0)} failed"
         )
-        reasons = json.loads(run.get("dropped_reasons") or "{}")
-        for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]):
-            click.echo(f"  dropped {count}: {reason}")
+        _echo_dropped(run)
+        if result.page_decisions and run.get("id"):
+            click.echo(
+                f"  see why: newsarchive serve{db_argument}, then"
+                f" http://127.0.0.1:8001/archive/pages?run_id={run['id']}"
+            )
         if not result.ok:
             failed = True
             click.echo(
@@ -469,6 +481,22 @@ def crawl(
                 click.echo("  nothing answered: is the site reachable?", err=True)
     if failed:
         sys.exit(1)
+
+
+def _echo_dropped(run: dict) -> None:
+    """Each reason pages were dropped for, with its count and a few example URLs."""
+    reasons = json.loads(run.get("dropped_reasons") or "{}")
+    examples = json.loads(run.get("dropped_examples") or "{}")
+    for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]):
+        click.echo(f"  dropped {count}: {reason}")
+        for url in examples.get(reason, []):
+            click.echo(f"      {url}")
+    # Errors the spider counted as failures rather than drops.
+    for reason, urls in examples.items():
+        if reason not in reasons:
+            click.echo(f"  error: {reason}")
+            for url in urls:
+                click.echo(f"      {url}")
 
 
 @cli.command()

@@ -34,6 +34,9 @@ class CrawlResult:
     status: str
     run: dict[str, Any]
     tried: dict[str, str] = field(default_factory=dict)
+    # The run's pages per (decision, reason), from the pages table: dicts with
+    # decision, reason and pages (the count), most first.
+    page_decisions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -195,9 +198,9 @@ def run_crawls(
             run = archive.db["crawl_runs"].get(run_id) if run_id else {}
             status = stats.get("newsarchive/status", "failed")
             spider = crawler.spider
-            results.append(
-                CrawlResult(site.name, status, run, dict(getattr(spider, "tried", {}) or {}))
-            )
+            tried = dict(getattr(spider, "tried", {}) or {})
+            decisions = archive.page_decisions(run_id) if run_id else []
+            results.append(CrawlResult(site.name, status, run, tried, decisions))
             if stats.get("finish_reason") in ("finished", "closespider_pagecount"):
                 shutil.rmtree(jobdir, ignore_errors=True)
     return results

@@ -1,28 +1,33 @@
 """One fetched page → one Article: trafilatura for the body, Arabic rules for the rest.
 
 This is the only module that imports trafilatura (and, through it, htmldate). The page is
-decoded by ``arabic.encoding`` and parsed once with lxml; trafilatura and our own metadata
-readers share that tree. Metadata dates win over guesses, text dates come last, and a
-"YYYY-01-01" that nothing in the page supports is thrown away (htmldate's habit of turning
-"15 جانفي 2024" into 2024-01-01 is why).
+decoded and parsed once (``newsarchive.page``); ``newsarchive.decide`` says whether it is an
+article; trafilatura and our own metadata readers share the tree. Every field records how
+it was found (``Article.page.signals["fields"]``), so a guessed date or a dropped byline
+can be explained.
+
+Dates: the article's own region first (the headline's container, ``<article>``, the entry
+header), never the site header, menus, sidebars or a "today" widget; published told apart
+from updated; every candidate cross-checked (the URL's date, the channel's hint, the crawl
+day, published ≤ now, modified ≥ published) and the best supported one kept. Times carry
+the publisher's own offset: as printed, else the source's zone, else the zone of the site's
+country, else none at all (the offset is recorded as unknown rather than invented).
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, tzinfo
+from datetime import date, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import lxml.etree
-import lxml.html
 from cssselect import SelectorError
 from htmldate import find_date
 from lxml.cssselect import CSSSelector
@@ -30,12 +35,14 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import extract_author, extract_title
 from trafilatura.settings import Extractor
-from w3lib.url import canonicalize_url
 
-from newsarchive.arabic.bylines import clean_byline
-from newsarchive.arabic.dates import ALGIERS, find_date_in_text, parse_arabic_date, search_dates
-from newsarchive.arabic.encoding import EncodingError, decode_html
-from newsarchive.items import Article
+from newsarchive.arabic.bylines import agency_in_text, split_credit
+from newsarchive.arabic.dates import search_dates, zone_for_host
+from newsarchive.arabic.encoding import EncodingError
+from newsarchive.decide import Decision, decide
+from newsarchive.items import Article, PageRecord
+from newsarchive.page import Page, canonical_url, clean_url, ld_strings, parse_page
+from newsarchive.pagedates import DateFinder, article_region
 
 logger = logging.getLogger(__name__)
 
@@ -45,35 +52,13 @@ __all__ = [
     "ExtractionRules",
     "RuleError",
     "canonical_url",
+    "explain_file",
     "extract_file",
     "extract_page",
     "page_kind",
 ]
 
-MIN_WORDS = 25  # below this a page is a stub, a gallery or a listing, not an article
-
-# schema.org types (https://schema.org/Article and its subtypes) that mean "one article".
-_ARTICLE_TYPES = {
-    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
-    "scholarlyarticle", "techarticle", "socialmediaposting", "posting",
-}  # fmt: skip
-_LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage", "website"}
-# WordPress body_class(): https://developer.wordpress.org/reference/functions/get_body_class/
-_WP_ARTICLE_CLASSES = {"single", "single-post", "postid"}
-_WP_LISTING_CLASSES = {
-    "home", "blog", "archive", "category", "tag", "author", "search", "search-results",
-    "paged", "date", "tax", "post-type-archive",
-}  # fmt: skip
-# Query parameters that identify a campaign or a click, never the article.
-_TRACKING = re.compile(
-    r"^(?:utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|_ga|_gl"
-    r"|igshid|ocid|cmpid|at_\w+|ref_src|__twitter_impression|amp|outputtype)$",
-    re.IGNORECASE,
-)
-_DATE_HINT = re.compile(r"date|time|tmstmp|timestamp|publish|posted|meta-info|byline", re.I)
 _BLOCK_XPATH = ".//p|.//h2|.//h3|.//h4|.//h5|.//li|.//blockquote"
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 class RuleError(ValueError):
@@ -94,8 +79,9 @@ class ExtractionRules:
     # The credit for a site that prints no bylines (elmaouid: the paper itself).
     default_author: str | None = None
     language: str = "ar"
-    # IANA zone for dates the page prints without an offset.
-    timezone: str = "Africa/Algiers"
+    # IANA zone for dates the page prints without an offset; None: the zone of the site's
+    # country (newsarchive.arabic.dates.zone_for_host), else unknown.
+    timezone: str | None = None
 
 
 def _compile(selector: str) -> lxml.etree.XPath:
@@ -113,208 +99,20 @@ def _text_of(node: Any) -> str:
     return " ".join(node.text_content().split()) if hasattr(node, "text_content") else ""
 
 
-def _parse(body: bytes | str, header_encoding: str | None = None) -> HtmlElement | None:
-    text = decode_html(body, header_encoding)[0] if isinstance(body, bytes) else body
-    # lxml refuses str input that carries an XML encoding declaration.
-    text = _XML_DECLARATION.sub("", text, count=1)
-    if not text.strip():
-        return None
-    try:
-        return lxml.html.fromstring(text)
-    except (lxml.etree.ParserError, ValueError) as err:
-        logger.debug("unparseable HTML: %s", err)
-        return None
-
-
-# --- page metadata ---------------------------------------------------------------------
-
-
-def _meta(tree: HtmlElement) -> dict[str, list[str]]:
-    """Every <meta> content keyed by lowercased property, name or itemprop."""
-    found: dict[str, list[str]] = {}
-    for elem in tree.iter("meta"):
-        key = elem.get("property") or elem.get("name") or elem.get("itemprop")
-        content = elem.get("content")
-        if key and content and content.strip():
-            found.setdefault(key.strip().lower(), []).append(content.strip())
-    return found
-
-
-def _json_ld(tree: HtmlElement) -> list[dict[str, Any]]:
-    """The JSON-LD objects of the page, @graph flattened."""
-    objects: list[dict[str, Any]] = []
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        raw = (script.text or "").strip()
-        if not raw:
-            continue
-        try:
-            data = json.loads(raw, strict=False)
-        except json.JSONDecodeError:
-            logger.debug("bad JSON-LD skipped")
-            continue
-        stack = data if isinstance(data, list) else [data]
-        while stack:
-            item = stack.pop(0)
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                objects.append(item)
-                if isinstance(item.get("@graph"), list):
-                    stack.extend(item["@graph"])
-    return objects
-
-
-def _types(obj: dict[str, Any]) -> set[str]:
-    kind = obj.get("@type") or []
-    kinds = kind if isinstance(kind, list) else [kind]
-    return {str(k).lower() for k in kinds}
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        if value.strip():
-            yield value.strip()
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-    elif isinstance(value, dict):
-        yield from _strings(value.get("name") or value.get("url") or value.get("@id"))
-
-
-def _split_tags(values: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    for value in values:
-        for part in re.split(r"\s*[,،]\s*", value):
-            part = " ".join(part.split())
-            if part and part not in out:
-                out.append(part)
-    return out
-
-
-def _body_classes(tree: HtmlElement) -> set[str]:
-    body = tree.find(".//body")
-    classes = (body.get("class") or "").split() if body is not None else []
-    # "postid-123", "paged-2", "category-sport" count as their family.
-    return {c.lower() for c in classes} | {c.split("-")[0].lower() for c in classes}
-
-
-@dataclass
-class _PageMeta:
-    meta: dict[str, list[str]]
-    ld: list[dict[str, Any]]
-
-    @property
-    def articles(self) -> list[dict[str, Any]]:
-        return [o for o in self.ld if _types(o) & _ARTICLE_TYPES]
-
-    def first(self, *keys: str) -> str | None:
-        for key in keys:
-            if self.meta.get(key):
-                return self.meta[key][0]
-        return None
-
-    def ld_first(self, key: str) -> str | None:
-        for obj in self.articles:
-            for value in _strings(obj.get(key)):
-                return value
-        return None
-
-
-def page_kind(body_or_tree: bytes | str | HtmlElement, url: str = "") -> str:
-    """Classify a page as "article", "listing" or "unknown" from what it says about itself: JSON-LD
-    @type, WordPress body classes, og:type. The spider combines it with URL patterns."""
-    try:
-        tree = body_or_tree if isinstance(body_or_tree, HtmlElement) else _parse(body_or_tree)
-    except EncodingError:
-        return "unknown"
-    if tree is None:
-        return "unknown"
-    return _kind(tree, _PageMeta(_meta(tree), _json_ld(tree)))
-
-
-def _kind(tree: HtmlElement, page: _PageMeta) -> str:
-    article = listing = 0
-    classes = _body_classes(tree)
-    # Body classes come from the CMS's own routing, so they are the strongest signal.
-    if classes & _WP_ARTICLE_CLASSES:
-        article += 3
-    if classes & _WP_LISTING_CLASSES:
-        listing += 3
-    types = set().union(*(_types(o) for o in page.ld)) if page.ld else set()
-    if types & _ARTICLE_TYPES:
-        article += 2
-    if types & (_LISTING_TYPES - {"website"}):
-        listing += 2
-    og_type = (page.first("og:type") or "").lower()
-    if og_type == "article":
-        article += 1
-    elif og_type == "website":
-        listing += 1
-    if len(tree.xpath("//article")) >= 5:  # themes wrap each teaser in <article>
-        listing += 1
-    if article > listing:
-        return "article"
-    if listing > article:
-        return "listing"
-    return "unknown"
-
-
-def canonical_url(tree: HtmlElement | None, url: str) -> str:
-    """The page's canonical URL (rel=canonical, then og:url, then ``url``), absolute,
-    without fragment or tracking parameters."""
-    candidates: list[str] = []
-    if tree is not None:
-        candidates += tree.xpath('//link[@rel="canonical"]/@href')
-        candidates += tree.xpath('//meta[@property="og:url"]/@content')
-    own = urlsplit(url)
-    for candidate in candidates:
-        candidate = candidate.strip()
-        if not candidate:
-            continue
-        absolute = urljoin(url, candidate)
-        parts = urlsplit(absolute)
-        # Some themes print the home page as every page's canonical: ignore that.
-        if parts.path in ("", "/") and own.path not in ("", "/") and url.startswith("http"):
-            continue
-        if parts.scheme in ("http", "https"):
-            return clean_url(absolute)
-    return clean_url(url)
-
-
-def clean_url(url: str) -> str:
-    """One article, one URL: tracking parameters and fragment dropped, then w3lib's
-    canonical form (sorted query, normalised percent-encoding), as Scrapy's duplicate
-    filter sees it."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https"):
-        return url
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, True) if not _TRACKING.match(k)])
-    path = parts.path or "/"
-    return canonicalize_url(
-        urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
-    )
-
-
-# --- dates -----------------------------------------------------------------------------
-
-_PUBLISHED_META = (
-    "article:published_time", "og:published_time", "datepublished", "pubdate",
-    "publishdate", "publish-date", "publish_date", "date", "dc.date.issued", "dc.date",
-    "dcterms.created", "sailthru.date", "parsely-pub-date", "cxenseparse:recs:publishtime",
-)  # fmt: skip
-_MODIFIED_META = (
-    "article:modified_time", "og:updated_time", "datemodified", "dcterms.modified",
-    "last-modified",
-)  # fmt: skip
-
-
-def _jan_first_supported(tree: HtmlElement, html_text: str, year: str) -> bool:
-    """Whether anything in the page really says 1 January ``year``."""
+def _jan_first_supported(page: Page, year: str) -> bool:
+    """Whether anything in the page really says 1 January ``year`` (htmldate turns
+    "15 جانفي 2024" into 2024-01-01)."""
     numeric = re.compile(rf"{year}[-/.]0?1[-/.]0?1(?!\d)|(?<!\d)0?1[-/.]0?1[-/.]{year}", re.ASCII)
-    if numeric.search(html_text):
+    if any(numeric.search(v) for values in page.meta.values() for v in values):
         return True
-    text = tree.text_content() if tree is not None else ""
+    text = page.tree.text_content()
+    if numeric.search(text):
+        return True
     return any(m.value.startswith(f"{year}-01-01") for m in search_dates(text))
+
+
+# Separators themes put between a headline and the site's name.
+_TITLE_SEPARATORS = re.compile(r"\s+[-|–—:·•»«/\\]+\s+|\s*[|«»]\s*")
 
 
 # --- the extractor ---------------------------------------------------------------------
@@ -322,13 +120,14 @@ def _jan_first_supported(tree: HtmlElement, html_text: str, year: str) -> bool:
 
 class ArticleExtractor:
     """Extracts Articles for one source. Build it once per source and reuse it: it holds
-    the compiled rules and one trafilatura options object. Not thread-safe (the options
-    object carries the current URL); use one per thread or process."""
+    the compiled rules, one trafilatura options object, and what it learns of the site
+    from its pages (the site's name in titles). Not thread-safe (the options object
+    carries the current URL); use one per thread or process."""
 
     def __init__(self, source: str = "", rules: ExtractionRules | None = None) -> None:
         self.source = source
         self.rules = rules or ExtractionRules()
-        self.tz: tzinfo = _zone(self.rules.timezone)
+        self.tz: tzinfo | None = _zone(self.rules.timezone) if self.rules.timezone else None
         self._title = [_compile(s) for s in self.rules.title]
         self._body = [_compile(s) for s in self.rules.body]
         self._date = [_compile(s) for s in self.rules.date]
@@ -349,11 +148,11 @@ class ArticleExtractor:
         )
         # htmldate's extensive (free-text) search is the slow part and the one that turns
         # "15 جانفي 2024" into 2024-01-01; our own text search replaces it.
-        self._date_params = {
-            "original_date": True,
-            "extensive_search": False,
-            "max_date": datetime.now(self.tz).strftime("%Y-%m-%d"),
-        }
+        self._date_params = {"original_date": True, "extensive_search": False}
+        # Title ends seen on this site's pages ("… - جريدة الموعد"): one that recurs is the
+        # site's name even where og:site_name is missing.
+        self._title_ends: Counter[str] = Counter()
+        self._titles_seen = 0
 
     def extract(
         self,
@@ -366,38 +165,58 @@ class ArticleExtractor:
         """The article in ``body`` (fetched from ``url``), or None when the page holds no
         article text. ``hints`` (published, modified, title, author, categories, tags) come
         from a source more reliable than the page, such as the WordPress REST API or a Google
-        News sitemap, and win. Raises EncodingError for bytes that cannot be decoded cleanly."""
-        return self.extract_classified(body, url, header_encoding=header_encoding, hints=hints)[0]
+        News sitemap, and are weighed first. No page decision is taken: ``extract_decided``
+        does that. Raises EncodingError for bytes that cannot be decoded cleanly."""
+        page = parse_page(body, url, header_encoding)
+        if page is None:
+            return None
+        article = self.article_of(page, hints or {})
+        if article is None or not _long_enough(article.text):
+            return None
+        return article
 
-    def extract_classified(
+    def extract_decided(
         self,
         body: bytes | str,
         url: str,
         *,
         header_encoding: str | None = None,
         hints: dict[str, Any] | None = None,
-        skip_listings: bool = False,
-    ) -> tuple[Article | None, str]:
-        """``extract`` plus the page's kind (see ``page_kind``), from one parse. With
-        ``skip_listings`` a page that says it is a listing is not extracted at all."""
-        hints = hints or {}
-        tree = _parse(body, header_encoding)
-        if tree is None or len(tree) == 0:
-            return None, "unknown"
-        page = _PageMeta(_meta(tree), _json_ld(tree))
-        kind = _kind(tree, page)
-        if skip_listings and kind == "listing":
-            return None, kind
-        return self._extract(tree, page, body, url, hints), kind
+        found_via: str = "",
+        url_shape: tuple[float, str] | None = None,
+    ) -> tuple[Article | None, Decision]:
+        """The page's decision (``newsarchive.decide``) and, when it is an article, the
+        Article, from one parse. The Article carries its PageRecord (``article.page``)
+        with the decision's signals and how each field was found."""
+        page = parse_page(body, url, header_encoding)
+        if page is None:
+            return None, Decision(False, "unknown", "empty or unparseable page")
+        first = decide(page, found_via=found_via, url_shape=url_shape)
+        if not first.is_article and first.score <= -5:
+            # Overwhelming evidence (a WordPress category page found in a menu): the
+            # text extraction would only confirm it.
+            return None, first
+        article = self.article_of(page, hints or {})
+        text = article.text if article is not None else ""
+        final = decide(page, found_via=found_via, url_shape=url_shape, text=text)
+        if article is None or not final.is_article:
+            return None, final
+        article.page = PageRecord(
+            url=article.url,
+            found_via=found_via,
+            decision=final.decision,
+            reason=final.reason,
+            signals={**final.signals, "fields": article.page.signals if article.page else {}},
+        )
+        return article, final
 
-    def _extract(
-        self,
-        tree: HtmlElement,
-        page: _PageMeta,
-        body: bytes | str,
-        url: str,
-        hints: dict[str, Any],
-    ) -> Article | None:
+    # -- one page → one Article --
+
+    def article_of(self, page: Page, hints: dict[str, Any]) -> Article | None:
+        """Every field of the article in ``page``; None without any text. How each
+        guessed field was found goes into ``article.page.signals`` (a provisional record
+        that ``extract_decided`` completes)."""
+        tree, url = page.tree, page.url
         self._options.url = url
         self._options.source = url
         try:
@@ -405,42 +224,45 @@ class ArticleExtractor:
         except Exception:  # trafilatura bugs on odd markup must not stop a crawl
             logger.warning("trafilatura failed on %s", url, exc_info=True)
             doc = None
+        notes: dict[str, Any] = {}
 
         # The registry's body selector is an override for pages trafilatura misses
         # (DESIGN.md): its text wins only when trafilatura's is missing or clearly short.
         extracted = (doc.text if doc is not None else "") or ""
         by_rule = self._rule_text(tree)
         text = extracted if len(extracted) >= 0.6 * len(by_rule) else by_rule
+        if text is by_rule and by_rule:
+            notes["text"] = "the registry's body selector"
         text = self._strip_boilerplate(text)
-        if len(text.split()) < MIN_WORDS:
-            logger.debug("no article text at %s (%d words)", url, len(text.split()))
+        if not text.strip():
             return None
 
-        title = (
-            hints.get("title")
-            or self._rule_first(self._title, tree)
-            or page.first("og:title", "twitter:title")
-            or page.ld_first("headline")
-            or extract_title(tree)
-            or ""
-        )
-        title = _strip_site_name(" ".join(title.split()), page.first("og:site_name"))
-
-        published, modified = self._dates(tree, page, url, text, body, hints)
-        return Article(
-            url=canonical_url(tree, url),
+        title = self._title_of(page, hints, notes)
+        first_line, _, rest = text.partition("\n")
+        if rest and title and " ".join(first_line.split()) == title:
+            text = rest  # the headline is the title, not the first paragraph
+        tz, zone_note = self._zone_for(url)
+        notes["timezone"] = zone_note
+        published, modified = self._dates(page, title, text, hints, tz, notes)
+        author, agency = self._credit_of(page, hints, text, notes)
+        article = Article(
+            url=page.canonical,
             title=title,
             text=text,
             source=self.source,
-            author=self._author_of(tree, page, hints),
+            author=author,
+            agency=agency,
             published=published,
             modified=modified,
-            language=self._language(tree, page),
+            language=self._language(page),
             description=page.first("og:description", "description", "twitter:description"),
-            categories=list(hints.get("categories") or self._categories(tree, page)),
-            tags=list(hints.get("tags") or self._tags(tree, page)),
+            categories=list(hints.get("categories") or self._categories(page)),
+            tags=list(hints.get("tags") or self._tags(page)),
             image=self._image(page, url),
         )
+        article.page = PageRecord(url=article.url, found_via="", decision="", reason="")
+        article.page.signals = notes
+        return article
 
     # -- fields --
 
@@ -495,154 +317,250 @@ class ArticleExtractor:
                 kept.append(flat)
         return "\n".join(kept)
 
-    def _author_of(self, tree: HtmlElement, page: _PageMeta, hints: dict[str, Any]) -> str | None:
-        candidates = [
-            hints.get("author"),
-            self._rule_first(self._author, tree),
-            page.ld_first("author"),
-            page.first("author", "article:author", "dc.creator", "byl"),
+    def _site_names(self, page: Page) -> list[str]:
+        names = [page.site_name, self.rules.default_author]
+        names += [end for end, n in self._title_ends.items() if n >= 3]
+        return [n for n in names if n]
+
+    def _title_of(self, page: Page, hints: dict[str, Any], notes: dict[str, Any]) -> str:
+        tree = page.tree
+        h1 = next((_text_of(n) for n in tree.iter("h1") if _text_of(n)), None)
+        html_title = _text_of(tree.find(".//title")) if tree.find(".//title") is not None else ""
+        self._learn_title_ends(html_title, h1)
+        for source, value in (
+            ("the crawl's hint", hints.get("title")),
+            ("the registry's title selector", self._rule_first(self._title, tree)),
+            ("og:title", page.first("og:title", "twitter:title")),
+            ("JSON-LD headline", page.ld_first("headline")),
+            ("<h1>", h1),
+            ("trafilatura's title finder", lambda: extract_title(tree)),
+        ):
+            if callable(value):
+                value = value()
+            value = " ".join((value or "").split())
+            if not value:
+                continue
+            stripped = strip_site_name(value, self._site_names(page), other=h1)
+            notes["title"] = source + (
+                f"; site name removed: {value!r}" if stripped != value else ""
+            )
+            return stripped
+        return ""
+
+    def _learn_title_ends(self, html_title: str, h1: str | None) -> None:
+        """Learn the site's name from <title> = headline + separator + name (either end)."""
+        if not html_title:
+            return
+        parts = _TITLE_SEPARATORS.split(html_title)
+        if len(parts) < 2:
+            return
+        self._titles_seen += 1
+        if h1 and h1 in html_title:
+            rest = [p for p in (parts[0], parts[-1]) if p and p not in h1 and h1 not in p]
+        else:
+            rest = [parts[0], parts[-1]]
+        for end in set(rest):
+            if 1 <= len(end.split()) <= 6:
+                self._title_ends[end] += 1
+        if len(self._title_ends) > 500:  # keep only the recurring ends
+            self._title_ends = Counter(dict(self._title_ends.most_common(50)))
+
+    def _zone_for(self, url: str) -> tuple[tzinfo | None, str]:
+        if self.tz is not None:
+            return self.tz, f"{self.rules.timezone} (the registry's zone)"
+        host = urlsplit(url).hostname or ""
+        name = zone_for_host(host)
+        if name:
+            return ZoneInfo(name), f"{name} (the site's country, from .{host.rsplit('.', 1)[-1]})"
+        return None, "unknown: times printed without an offset are stored without one"
+
+    def _dates(
+        self,
+        page: Page,
+        title: str,
+        text: str,
+        hints: dict[str, Any],
+        tz: tzinfo | None,
+        notes: dict[str, Any],
+    ) -> tuple[str | None, str | None]:
+        finder = DateFinder(page, tz, title=title)
+        finder.from_metadata(hints)
+        if self._date:
+            raw = self._rule_first(self._date, page.tree)
+            if raw:
+                finder.add_text(raw, "the registry's date selector", 4.0)
+        strong = any(c.weight >= 2.5 and c.role == "published" for c in finder.candidates)
+        region = article_region(page, title)
+        # The page's own printed date line is always read (it may contradict metadata, or
+        # give the update), but only inside the article's region when there is one.
+        finder.from_region(region)
+        url_date = finder.from_url(page.url)
+        if not strong and not any(
+            c.weight >= 2.0 and c.role == "published" for c in finder.candidates
+        ):
+            guess = None
+            try:
+                guess = find_date(
+                    page.tree,
+                    url=page.url,
+                    max_date=(finder.now + timedelta(days=1)).strftime("%Y-%m-%d"),
+                    **self._date_params,
+                )
+            except Exception:  # htmldate bugs on odd markup must not stop a crawl
+                logger.debug("htmldate failed on %s", page.url, exc_info=True)
+            if guess:
+                guess = str(guess)[:10]
+                if guess.endswith("-01-01") and not _jan_first_supported(page, guess[:4]):
+                    notes["htmldate"] = f"unsupported 1 January {guess} discarded"
+                else:
+                    finder.add(date.fromisoformat(guess), "htmldate", 1.5)
+            if not any(c.role == "published" for c in finder.candidates):
+                finder.add_text(text[:2000], "the article's text", 0.5)
+        chosen = finder.choose(url_date)
+        notes["dates"] = chosen
+        return chosen["published"], chosen["modified"]
+
+    def _credit_of(
+        self, page: Page, hints: dict[str, Any], text: str, notes: dict[str, Any]
+    ) -> tuple[str | None, str | None]:
+        """(person, wire agency) from the bylines the page offers, best first: never the
+        site's name, an organisation, a place dateline, a URL or image text."""
+        tree = page.tree
+        candidates: list[tuple[str, Any]] = [
+            ("the crawl's hint", hints.get("author")),
+            ("the registry's author selector", self._rule_first(self._author, tree)),
+            ("JSON-LD author", page.ld_first("author")),
+            ("meta author", page.first("author", "article:author", "dc.creator", "byl")),
         ]
         if self.rules.default_author is None:
             # The costly search of bylines in the page's markup, only for sources that
             # may have them (a paper without bylines declares default_author).
-            candidates.append(lambda: extract_author(tree))
-        for candidate in candidates:
-            if callable(candidate):
-                candidate = candidate()
-            if isinstance(candidate, str) and not candidate.startswith("http"):
-                name = clean_byline(candidate)
-                if name:
-                    return name
-        return self.rules.default_author
+            candidates.append(("trafilatura's byline finder", lambda: extract_author(tree)))
+        site_names = self._site_names(page) + ([self.source] if self.source else [])
+        domain = urlsplit(page.url).hostname
+        person = agency = None
+        rejected: list[str] = []
+        for source, raw in candidates:
+            if callable(raw):
+                raw = raw()
+            if not isinstance(raw, str) or not raw.strip():
+                continue
+            credit = split_credit(raw, site_names=site_names, domain=domain)
+            agency = agency or credit.agency
+            if credit.person and person is None:
+                person = credit.person
+                notes["author"] = source
+            elif credit.rejected:
+                rejected.append(f"{raw.strip()[:60]!r} ({credit.rejected})")
+            if person:
+                break
+        if agency is None:
+            agency = agency_in_text(text)
+        if rejected:
+            notes["author_rejected"] = rejected
+        if person is None and self.rules.default_author:
+            notes["author"] = "the registry's default credit"
+            person = self.rules.default_author
+        return person, agency
 
-    def _dates(
-        self,
-        tree: HtmlElement,
-        page: _PageMeta,
-        url: str,
-        text: str,
-        body: bytes | str,
-        hints: dict[str, Any],
-    ) -> tuple[str | None, str | None]:
-        def parse(value: Any) -> str | None:
-            if isinstance(value, datetime):
-                value = value if value.tzinfo else value.replace(tzinfo=self.tz)
-                return value.isoformat(timespec="seconds")
-            if isinstance(value, date):
-                return datetime.combine(value, time(0), tzinfo=self.tz).isoformat()
-            return parse_arabic_date(value, tz=self.tz) if isinstance(value, str) else None
-
-        def first(candidates: Iterable[Callable[[], Any]]) -> str | None:
-            # Candidates are thunks, best first: a REST hint or JSON-LD date ends the
-            # search before any XPath walk over the page.
-            for candidate in candidates:
-                for value in _as_list(candidate()):
-                    parsed = parse(value)
-                    if parsed:
-                        return parsed
-            return None
-
-        published = first(
-            [
-                lambda: hints.get("published"),
-                lambda: page.ld_first("datePublished"),
-                lambda: page.ld_first("dateCreated"),
-                *(lambda key=key: page.first(key) for key in _PUBLISHED_META),
-                lambda: tree.xpath(
-                    '//time[@itemprop="datePublished" or contains(@class, "publish")]/@datetime'
-                ),
-                lambda: tree.xpath("//time/@datetime")[:1],
-            ]
-        )
-        if published is None and self._date:
-            raw = self._rule_first(self._date, tree)
-            published = parse_arabic_date(raw, tz=self.tz) if raw else None
-        if published is None:
-            # Date lines that themes print near the headline (class "date", "post-meta").
-            for node in tree.xpath("//body//*[@class or @id]")[:3000]:
-                marker = f"{node.get('class', '')} {node.get('id', '')}"
-                if _DATE_HINT.search(marker) and node.tag not in ("script", "style", "body"):
-                    # Only the start of the node: a "date" class on a page wrapper must not
-                    # cost a walk over the whole page's text.
-                    head = "".join(itertools.islice(node.itertext(), 12))[:300]
-                    found = find_date_in_text(head, tz=self.tz)
-                    if found:
-                        published = found
-                        break
-        guess = None
-        if published is None:
-            try:
-                guess = find_date(tree, url=url, **self._date_params)
-            except Exception:  # htmldate bugs on odd markup must not stop a crawl
-                logger.debug("htmldate failed on %s", url, exc_info=True)
-        if guess:
-            guess = str(guess)[:10]
-            html_text = body if isinstance(body, str) else body.decode("latin-1")
-            if guess.endswith("-01-01") and not _jan_first_supported(tree, html_text, guess[:4]):
-                logger.debug("discarding unsupported 1 January date %s", guess)
-            else:
-                published = parse(guess)
-        if published is None:
-            published = find_date_in_text(text, tz=self.tz)
-
-        modified = first(
-            [
-                lambda: hints.get("modified"),
-                lambda: page.ld_first("dateModified"),
-                *(lambda key=key: page.first(key) for key in _MODIFIED_META),
-                lambda: tree.xpath('//time[@itemprop="dateModified"]/@datetime'),
-            ]
-        )
-        return published, modified
-
-    def _language(self, tree: HtmlElement, page: _PageMeta) -> str:
+    def _language(self, page: Page) -> str:
+        tree = page.tree
         lang = tree.get("lang") or tree.get("xml:lang") or page.first("og:locale") or ""
         lang = re.split(r"[-_]", lang.strip().lower())[0]
         return lang if re.fullmatch(r"[a-z]{2,3}", lang) else self.rules.language
 
-    def _categories(self, tree: HtmlElement, page: _PageMeta) -> list[str]:
+    def _categories(self, page: Page) -> list[str]:
         values = list(page.meta.get("article:section", []))
         for obj in page.articles:
-            values += list(_strings(obj.get("articleSection")))
-        values += [_text_of(a) for a in tree.xpath('//a[contains(@rel, "category")]')]
+            values += list(ld_strings(obj.get("articleSection")))
+        values += [_text_of(a) for a in page.tree.xpath('//a[contains(@rel, "category")]')]
         return _split_tags(v for v in values if v)
 
-    def _tags(self, tree: HtmlElement, page: _PageMeta) -> list[str]:
+    def _tags(self, page: Page) -> list[str]:
         values = list(page.meta.get("article:tag", []))
-        values += [_text_of(a) for a in tree.xpath('//a[@rel="tag"]')]
+        values += [_text_of(a) for a in page.tree.xpath('//a[@rel="tag"]')]
         return _split_tags(v for v in values if v)
 
-    def _image(self, page: _PageMeta, url: str) -> str | None:
+    def _image(self, page: Page, url: str) -> str | None:
         image = page.first(
             "og:image", "og:image:url", "twitter:image", "twitter:image:src"
         ) or page.ld_first("image")
         return urljoin(url, image.strip()) if image else None
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+def _split_tags(values: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        for part in re.split(r"\s*[,،]\s*", value):
+            part = " ".join(part.split())
+            if part and part not in out:
+                out.append(part)
+    return out
 
 
-def _zone(name: str) -> tzinfo:
+def _zone(name: str) -> tzinfo | None:
     try:
         return ZoneInfo(name)
     except Exception:
-        logger.warning("unknown timezone %r, using Africa/Algiers", name)
-        return ALGIERS
+        logger.warning("unknown timezone %r: offsets of unmarked times will be unknown", name)
+        return None
 
 
-def _strip_site_name(title: str, site_name: str | None) -> str:
-    """Drop a trailing " - Site" from a title when Site is the og:site_name."""
-    if not site_name:
-        return title
-    for sep in (" - ", " | ", " – ", " — ", " :: "):
-        suffix = f"{sep}{site_name.strip()}"
-        if title.endswith(suffix) and len(title) > len(suffix):
-            return title[: -len(suffix)].strip()
+def _norm_name(value: str) -> str:
+    return re.sub(r"[\W_]+", "", value.lower().replace("ـ", ""))
+
+
+def strip_site_name(title: str, site_names: Iterable[str], other: str | None = None) -> str:
+    """``title`` without the site's name at either end ("Site - Headline", "Headline |
+    Site", any separator). ``other`` is another title of the page (the <h1>): when the
+    title is it plus one separated end, that end goes even when the name is unknown."""
+    names = {_norm_name(n) for n in site_names if n and _norm_name(n)}
+    for _ in range(2):  # "Site | Section | Headline"
+        parts = _TITLE_SEPARATORS.split(title)
+        if len(parts) < 2:
+            return title
+        seps = _TITLE_SEPARATORS.findall(title)
+        first, last = parts[0], parts[-1]
+        if _norm_name(last) in names or (other and title.startswith(other) and last not in other):
+            title = title[: len(title) - len(last) - len(seps[-1])].strip()
+        elif _norm_name(first) in names or (other and title.endswith(other) and first not in other):
+            title = title[len(first) + len(seps[0]) :].strip()
+        else:
+            return title
     return title
 
 
+def _long_enough(text: str) -> bool:
+    from newsarchive.decide import _long_enough as long_enough
+
+    return long_enough(text)
+
+
+def page_kind(body: bytes | str, url: str = "") -> str:
+    """The kind ``decide`` gives the page ("article", "listing", "static", "empty") once
+    its text is extracted ("unknown" for bytes that cannot be read)."""
+    try:
+        return ArticleExtractor().extract_decided(body, url or "about:blank")[1].kind
+    except EncodingError:
+        return "unknown"
+
+
 # --- entry points ----------------------------------------------------------------------
+
+
+def explain_file(
+    path: str | Path,
+    url: str | None = None,
+    source: str = "",
+    rules: ExtractionRules | None = None,
+    found_via: str = "file",
+) -> tuple[Article | None, Decision]:
+    """The decision on a saved page and its article when it is one (offline). Without
+    ``url`` the page's own canonical URL is used when it has one, else the file's URI."""
+    path = Path(path)
+    return ArticleExtractor(source, rules).extract_decided(
+        path.read_bytes(), url or path.resolve().as_uri(), found_via=found_via
+    )
 
 
 def extract_file(
@@ -651,14 +569,9 @@ def extract_file(
     source: str = "",
     rules: ExtractionRules | None = None,
 ) -> Article | None:
-    """Extract a saved page (offline). Without ``url`` the page's own canonical URL is
-    used when it has one, else the file's URI. A page that says it is a listing (a home
-    or category page) gives None, as it would in a crawl."""
-    path = Path(path)
-    article, _ = ArticleExtractor(source, rules).extract_classified(
-        path.read_bytes(), url or path.resolve().as_uri(), skip_listings=True
-    )
-    return article
+    """Extract a saved page (offline); None when it is not an article (a home, section or
+    static page, or no text), as in a crawl. ``explain_file`` says why."""
+    return explain_file(path, url, source, rules)[0]
 
 
 _EXTRACTORS: dict[tuple[str, str], ArticleExtractor] = {}
@@ -671,16 +584,23 @@ def extract_page(
     url: str,
     header_encoding: str | None = None,
     hints: dict[str, Any] | None = None,
-    skip_listings: bool = False,
-) -> tuple[Article | None, str]:
-    """Picklable entry for a ProcessPoolExecutor: (article or None, page kind). Keeps one
-    extractor per source and rules in each worker process."""
+    found_via: str = "",
+    url_shape: tuple[float, str] | None = None,
+) -> tuple[Article | None, Decision]:
+    """Picklable entry for a ProcessPoolExecutor: (article or None, decision). Keeps one
+    extractor per source and rules in each worker process (it learns the site's title
+    ends as it goes)."""
     key = (source, repr(rules))
     extractor = _EXTRACTORS.get(key)
     if extractor is None:
         if len(_EXTRACTORS) > 256:
             _EXTRACTORS.clear()
         extractor = _EXTRACTORS[key] = ArticleExtractor(source, rules)
-    return extractor.extract_classified(
-        body, url, header_encoding=header_encoding, hints=hints, skip_listings=skip_listings
+    return extractor.extract_decided(
+        body,
+        url,
+        header_encoding=header_encoding,
+        hints=hints,
+        found_via=found_via,
+        url_shape=url_shape,
     )

@@ -19,6 +19,7 @@ EXTRACT_FIELDS = (
     "categories",
     "tags",
     "image",
+    "agency",
 )
 
 
@@ -39,6 +40,11 @@ class Article:
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     image: str | None = None
+    # A wire agency credited for the piece (وأج/APS, رويترز, AFP…), apart from people.
+    agency: str | None = None
+    # The decision record of the fetched page this article came from, when there is one:
+    # the pipeline completes its outcome (new, updated, unchanged) and stores it.
+    page: PageRecord | None = field(default=None, repr=False, compare=False)
 
     @property
     def word_count(self) -> int:
@@ -70,3 +76,27 @@ class Article:
         known = {name: data.get(name) for name in EXTRACT_FIELDS if data.get(name) is not None}
         known.setdefault("source", data.get("source") or source)
         return cls(**known)
+
+
+@dataclass
+class PageRecord:
+    """Why one fetched page is, or is not, in the archive: kept for every page a crawl,
+    an ingest or a re-extraction looked at, so "why is this page missing?" has an answer."""
+
+    url: str
+    # How the URL was found: start, robots, feed, sitemap, news-sitemap, wp-api, listing,
+    # section, file, seed, warc.
+    found_via: str
+    # "article" (archived), "not-article" (skipped on purpose) or "error".
+    decision: str
+    # One line a user can read: "section page", "WordPress static page", "HTTP 404"...
+    reason: str
+    status: int | None = None
+    # The evidence behind the decision, and how each guessed field was found.
+    signals: dict[str, Any] = field(default_factory=dict)
+    # What became of it: new, updated, unchanged, skipped, failed.
+    outcome: str | None = None
+    fetched: str | None = None
+    run_id: int | None = None
+    # The archived article's id, once the pipeline has written it.
+    article_id: int | None = None

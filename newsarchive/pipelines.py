@@ -1,5 +1,10 @@
-"""The crawl's single writer: articles from the spider into the archive, and the run's
-record in ``crawl_runs``."""
+"""The crawl's single writer: articles from the spider into the archive, a ``pages`` row
+for every page the spider looked at, and the run's record in ``crawl_runs``.
+
+The spider yields an :class:`Article` (its ``page`` the PageRecord of the page it came
+from, decision "article") for each article, and a bare :class:`PageRecord` for each page
+it did not archive (listings, errors...). Page records are buffered and written in the
+same flush as the article batch, once the articles' outcomes are known."""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from newsarchive.archive import Outcome, RunStats, open_archive
-from newsarchive.items import Article
+from newsarchive.archive import PAGE_DECISIONS, Outcome, RunStats, now_iso, open_archive
+from newsarchive.items import Article, PageRecord
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,12 @@ class ArchivePipeline:
         self.db_path = db_path
         self.batch_size = batch_size
         self.batch: list[Article] = []
+        # Page records waiting for the next flush (those of the batch's articles join
+        # them once their outcome is known).
+        self.pages: list[PageRecord] = []
+        # Example URLs per reason a page was not archived, for the run summary.
+        self.not_archived = RunStats()  # only its examples are used
+        self.error_reasons: set[str] = set()
         self.last_flush = time.monotonic()
         self.write_failed = False
         self.archive = None
@@ -60,26 +71,65 @@ class ArchivePipeline:
         self.crawler.newsarchive_archive = self.archive
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Article):
-            raise DropItem(f"not an Article: {type(item).__name__}")
-        if not item.title or not item.text:
-            self.crawler.stats.inc_value("newsarchive/dropped/no title or text")
-            raise DropItem(f"{item.url}: no title or text")
-        self.batch.append(item)
+        if isinstance(item, PageRecord):
+            self.keep_page(item)
+        elif not isinstance(item, Article):
+            raise DropItem(f"not an Article or PageRecord: {type(item).__name__}")
+        elif not item.title or not item.text:
+            reason = "no title or text"
+            self.crawler.stats.inc_value(f"newsarchive/dropped/{reason}")
+            page = item.page or PageRecord(item.url, "unknown", "not-article", reason)
+            page.decision, page.reason = "not-article", reason
+            self.keep_page(page)
+            self.flush_if_due()
+            raise DropItem(f"{item.url}: {reason}")
+        else:
+            if item.page is None:
+                # Every archived article has its page row, whatever the spider gave.
+                item.page = PageRecord(item.url, "unknown", "article", "article")
+            item.page.fetched = item.page.fetched or now_iso()
+            self.batch.append(item)
+        self.flush_if_due()
+        return item
+
+    def keep_page(self, page: PageRecord) -> None:
+        if page.decision not in PAGE_DECISIONS:
+            log.error("%s: page record with an unknown decision %r", page.url, page.decision)
+            return
+        page.fetched = page.fetched or now_iso()
+        if page.outcome is None and page.decision != "article":
+            page.outcome = "skipped" if page.decision == "not-article" else "failed"
+        if page.decision != "article":
+            self.not_archived.example(page.reason, page.url)
+        if page.decision == "error":
+            self.error_reasons.add(page.reason)
+        self.pages.append(page)
+
+    def flush_if_due(self) -> None:
         if (
             len(self.batch) >= self.batch_size
+            or len(self.pages) >= self.batch_size
             or time.monotonic() - self.last_flush >= self.MAX_BATCH_SECONDS
         ):
             self.flush()
-        return item
 
     def flush(self) -> None:
-        if not self.batch:
-            return
-        stats = self.crawler.stats
-        for _, outcome in self.archive.upsert_articles(self.batch):
-            stats.inc_value(f"newsarchive/{outcome.value}")
-        self.batch = []
+        """Write the article batch, then every page record waiting (the articles' with
+        their outcome and article id)."""
+        if self.batch:
+            stats = self.crawler.stats
+            written = list(self.archive.upsert_articles(self.batch))
+            self.batch = []
+            ids = self.archive.article_ids(article.url for article, _ in written)
+            for article, outcome in written:
+                stats.inc_value(f"newsarchive/{outcome.value}")
+                if article.page is not None:
+                    article.page.outcome = outcome.value
+                    article.page.article_id = ids.get(article.url)
+                    self.pages.append(article.page)
+        if self.pages:
+            self.archive.record_pages(self.pages, self.run_id)
+            self.pages = []
         self.last_flush = time.monotonic()
 
     def close_spider(self) -> None:
@@ -94,6 +144,13 @@ class ArchivePipeline:
             return
         stats = self.crawler.stats
         run = run_stats(stats.get_stats())
+        # Examples of what went wrong: the reasons pages were dropped for and the errors,
+        # not the discovery pages (feeds, sitemaps...) that did their job.
+        run.examples = {
+            reason: urls
+            for reason, urls in self.not_archived.examples.items()
+            if reason in run.dropped_reasons or reason in self.error_reasons
+        }
         status = "failed" if self.write_failed else run_status(run, reason)
         self.archive.finish_run(self.run_id, run, status)
         stats.set_value("newsarchive/run_id", self.run_id)

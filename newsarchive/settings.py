@@ -63,3 +63,11 @@ NEWSARCHIVE_BATCH_SIZE = 50
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
+# Discovery without feeds or sitemaps: section and listing pages are followed breadth
+# first this many links below the start pages (pagination of one listing does not count).
+NEWSARCHIVE_DISCOVERY_DEPTH = 3
+# Follow the links of article pages too (related stories), as listings: off by default,
+# since a site's feeds, sitemaps and sections list its articles.
+NEWSARCHIVE_FOLLOW_ARTICLE_LINKS = False
+# At most this many pages of one listing's pagination (0: no limit but --max-pages).
+NEWSARCHIVE_LISTING_DEPTH = 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsarchive.extract import ArticleExtractor, ExtractionRules, RuleError
 
@@ -121,6 +122,7 @@ _SITE_KEYS = {
     "concurrency",
     "interval",
     "max_pages",
+    "timezone",
     "extract",
 }
 _EXTRACT_KEYS = {"title", "body", "date", "author", "boilerplate", "default_author"}
@@ -198,7 +200,13 @@ def _build_site(name: str, entry: Any, defaults: dict[str, Any]) -> tuple[Site |
         boilerplate=list(_string_list(extract, "boilerplate", problems, f"{where}.extract")),
         default_author=extract.get("default_author"),
         language=entry.get("language", "ar"),
+        timezone=entry.get("timezone"),
     )
+    if rules.timezone is not None:
+        try:
+            ZoneInfo(rules.timezone)
+        except (ValueError, KeyError, ZoneInfoNotFoundError):
+            problems.append(f"{where}: timezone {rules.timezone!r} is not an IANA zone name")
     if not problems:
         try:  # compiles every selector, so a typo is reported here, not mid-crawl
             ArticleExtractor(name, rules)

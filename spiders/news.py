@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
@@ -30,13 +31,25 @@ from w3lib.encoding import http_content_type_encoding
 from newsarchive import discovery
 from newsarchive.arabic.dates import find_date_in_text
 from newsarchive.arabic.encoding import EncodingError
+from newsarchive.decide import UrlProfile
 from newsarchive.discovery import Entry
-from newsarchive.extract import clean_url, extract_page
+from newsarchive.extract import extract_page
+from newsarchive.items import PageRecord
+from newsarchive.page import clean_url
 from newsarchive.sites import Site, SitesError
 
 log = logging.getLogger(__name__)
 
 WP_PAGE_SIZE = 100
+# How an Entry's channel names itself in the per-page record (Entry.authority).
+_CHANNELS = {3: "wp-api", 2: "news-sitemap", 1: "feed"}
+# Links in a site's navigation name sections, not stories.
+_NAV = (
+    "ancestor::nav or ancestor::header or ancestor::*[contains(@class, 'menu')"
+    " or contains(@id, 'menu') or contains(@class, 'nav')]"
+)
+# Section-like paths that the article patterns refuse but that lead to articles.
+_SECTION_PATH = r"/(?:category|categories|section|sections|topic|topics|قسم)/"
 
 
 def later(value: str | None, than: str | None) -> bool:
@@ -90,6 +103,10 @@ class NewsSpider(scrapy.Spider):
         self.wp_pending = bool(self.site.wp_api)
         self.deferred: set[str] = set()
         self.pool: ProcessPoolExecutor | None = None
+        # The shape of this site's article URLs, learned from its feeds, sitemaps and API
+        # and from the pages decided to be articles (newsarchive.decide.UrlProfile).
+        self.profile = UrlProfile()
+        self.listings_requested: set[str] = set()
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
@@ -109,21 +126,54 @@ class NewsSpider(scrapy.Spider):
     def drop(self, reason: str) -> None:
         self.stat(f"dropped/{reason}")
 
+    def record(
+        self,
+        response_or_url: Response | str,
+        found_via: str,
+        decision: str,
+        reason: str,
+        signals: dict[str, Any] | None = None,
+        status: int | None = None,
+    ) -> PageRecord:
+        """The per-page record for a page that is not archived (the pipeline stores it)."""
+        if isinstance(response_or_url, str):
+            url = response_or_url
+        else:
+            url, status = response_or_url.url, response_or_url.status
+        return PageRecord(
+            url=url,
+            found_via=found_via,
+            decision=decision,
+            reason=reason,
+            status=status,
+            signals=signals or {},
+            outcome="skipped" if decision != "error" else "failed",
+        )
+
     def note(self, channel: str, outcome: str) -> None:
         """What discovery tried, for the run summary (and the loud empty-crawl error)."""
         self.tried[channel] = outcome
 
-    def _discovery(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+    def _discovery(
+        self, url: str, callback: Any, priority: int = 10, **kwargs: Any
+    ) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.discovery_failed,
             cb_kwargs=kwargs,
-            priority=10,
+            priority=priority,
         )
 
-    def article_request(self, entry: Entry) -> scrapy.Request | None:
+    def article_request(
+        self, entry: Entry, found_via: str | None = None, depth: int = 1
+    ) -> scrapy.Request | None:
+        found_via = found_via or _CHANNELS.get(entry.authority, "sitemap")
         url = clean_url(entry.url)
+        if found_via in ("wp-api", "news-sitemap", "feed", "sitemap") and (
+            self.site.is_article_url(url)
+        ):
+            self.profile.learn(url)
         previous = self.hints.get(url)
         if previous is None:
             self.hints[url] = entry
@@ -153,7 +203,28 @@ class NewsSpider(scrapy.Spider):
             if not later(entry.modified, known_modified):
                 self.stat("known_not_refetched")
                 return None
-        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed)
+        # Breadth first: an article d links from the start before a listing at d, before
+        # an article at d + 1 (feeds and sitemaps count as depth 1).
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            priority=2 - 2 * depth,
+            cb_kwargs={"found_via": found_via, "depth": depth},
+        )
+
+    def listing_request(self, url: str, found_via: str, depth: int) -> scrapy.Request | None:
+        """A section or listing page to walk for article links, breadth first, at most
+        NEWSARCHIVE_DISCOVERY_DEPTH links below the start pages."""
+        url = clean_url(url)
+        if url in self.listings_requested or url in self.requested:
+            return None
+        if depth > self.settings.getint("NEWSARCHIVE_DISCOVERY_DEPTH", 3):
+            return None
+        self.listings_requested.add(url)
+        return self._discovery(
+            url, self.parse_listing, priority=1 - 2 * depth, depth=depth, found_via=found_via
+        )
 
     # -- start --
 
@@ -179,13 +250,16 @@ class NewsSpider(scrapy.Spider):
                 kind="categories",
             )
         for listing in site.listings or ("/",):
-            yield self._discovery(site.url(listing), self.parse_listing, depth=1)
+            url = clean_url(site.url(listing))
+            self.listings_requested.add(url)
+            yield self._discovery(url, self.parse_listing, depth=0, found_via="start")
 
     # -- discovery callbacks --
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         sitemaps = discovery.robots_sitemaps(response.text, response.url)
         self.note("robots.txt", f"{len(sitemaps)} sitemaps")
+        yield self.record(response, "start", "not-article", "robots.txt")
         configured = {self.site.url(s) for s in self.site.sitemaps}
         for url in sitemaps:
             if url not in configured:
@@ -194,6 +268,7 @@ class NewsSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         entries = discovery.parse_feed(response.body, response.url)
         self.note(f"feed {response.url}", f"{len(entries)} entries")
+        yield self.record(response, "discovery", "not-article", "feed", {"entries": len(entries)})
         self.stat("discovered/feed", len(entries))
         for entry in entries:
             if request := self.article_request(entry):
@@ -203,7 +278,11 @@ class NewsSpider(scrapy.Spider):
         result = discovery.parse_sitemap(response.body)
         if result is None:
             self.note(f"sitemap {response.url}", "not a sitemap")
+            yield self.record(response, "discovery", "not-article", "not a sitemap")
             return
+        yield self.record(
+            response, "discovery", "not-article", "sitemap", {"entries": len(result.entries)}
+        )
         self.note(f"sitemap {response.url}", f"{len(result.entries)} {result.kind} entries")
         if result.kind == "sitemapindex":
             for entry in result.entries:
@@ -232,10 +311,13 @@ class NewsSpider(scrapy.Spider):
     def parse_wp_terms(self, response: Response, kind: str) -> Iterator[scrapy.Request]:
         try:
             terms = discovery.wp_terms(json.loads(response.text))
-        except (ValueError, TypeError):
-            self.note("wp-json", "no WordPress REST API")
-            yield from self.wp_done()
+        except (ValueError, TypeError, AttributeError):
+            # The terms endpoints may be closed or broken while posts still answer: read
+            # the posts without category names rather than give the API up.
+            self.note(f"wp-json {kind}", "unexpected answer")
+            yield self._wp_posts_request(1)
             return
+        yield self.record(response, "discovery", "not-article", "REST API")
         if kind == "categories":
             self.wp_categories = terms
             yield self._discovery(
@@ -259,8 +341,10 @@ class NewsSpider(scrapy.Spider):
             posts = None
         if not isinstance(posts, list):
             self.note("wp-json posts", "unexpected answer")
+            yield self.record(response, "discovery", "not-article", "REST API: not a post list")
             yield from self.wp_done()
             return
+        yield self.record(response, "discovery", "not-article", "REST API")
         entries = discovery.parse_wp_posts(posts, self.wp_categories, self.wp_tags)
         total_pages = int(response.headers.get("X-WP-TotalPages", b"1") or 1)
         self.note("wp-json posts", f"{page}/{total_pages} pages read")
@@ -273,30 +357,19 @@ class NewsSpider(scrapy.Spider):
         else:
             yield from self.wp_done()
 
-    def parse_listing(self, response: Response, depth: int) -> Iterator[scrapy.Request]:
+    def parse_listing(
+        self, response: Response, depth: int, found_via: str = "listing", page_no: int = 1
+    ) -> Iterator[Any]:
         if not hasattr(response, "css"):
+            yield self.record(response, found_via, "not-article", "listing page is not HTML")
             return
         self.stat("listing_pages")
-        selectors = self.site.listing_links or ("a",)
+        yield self.record(response, found_via, "not-article", "listing page (discovery)")
         found = 0
-        # (dated, newer than --since) teasers of the page's own list: the first selector
-        # that matches; later ones (sidebars, most-read) do not decide the pagination.
         own: tuple[int, int] | None = None
-        for selector in selectors:
-            matched = dated = recent = 0
-            for link in response.css(selector):
-                href = link.attrib.get("href")
-                if not href:
-                    continue
-                url = clean_url(urljoin(response.url, href.strip()))
-                if not self.site.is_article_url(url):
-                    continue
-                matched += 1
-                listed = self._teaser_date(link) if self.since else None
-                dated += bool(listed)
-                recent += bool(listed and listed[:10] >= self.since)
-                if request := self.article_request(Entry(url=url, listed=listed)):
-                    yield request
+        for request, matched, dated, recent in self._follow_links(response, depth):
+            if request is not None:
+                yield request
             found += matched
             if own is None and matched:
                 own = (dated, recent)
@@ -319,11 +392,63 @@ class NewsSpider(scrapy.Spider):
             'link[rel="next"]::attr(href), a[rel="next"]::attr(href),'
             " a.next::attr(href), a.next-page::attr(href)"
         ).get()
-        max_depth = self.settings.getint("NEWSARCHIVE_LISTING_DEPTH", 0) or 10_000
-        if next_page and depth < max_depth:
-            yield self._discovery(
-                urljoin(response.url, next_page), self.parse_listing, depth=depth + 1
-            )
+        max_pages = self.settings.getint("NEWSARCHIVE_LISTING_DEPTH", 0) or 10_000
+        if next_page and page_no < max_pages:
+            url = clean_url(urljoin(response.url, next_page))
+            if url not in self.listings_requested:
+                self.listings_requested.add(url)
+                # The next page of a listing is the same level of the site, not one deeper.
+                yield self._discovery(
+                    url,
+                    self.parse_listing,
+                    priority=1 - 2 * depth,
+                    depth=depth,
+                    found_via=found_via,
+                    page_no=page_no + 1,
+                )
+
+    def _follow_links(
+        self, response: Response, depth: int
+    ) -> Iterator[tuple[scrapy.Request | None, int, int, int]]:
+        """Requests for the links of a listing page: article candidates (by the registry's
+        selectors and patterns) and, one level deeper, the sections it links to. Yields
+        (request, article links matched, dated teasers, recent teasers) per selector."""
+        selectors = self.site.listing_links or ("a",)
+        # (dated, newer than --since) teasers of the page's own list: the first selector
+        # that matches; later ones (sidebars, most-read) do not decide the pagination.
+        for selector in selectors:
+            matched = dated = recent = 0
+            for link in response.css(selector):
+                href = link.attrib.get("href")
+                if not href:
+                    continue
+                url = clean_url(urljoin(response.url, href.strip()))
+                if not self.site.is_article_url(url):
+                    continue
+                matched += 1
+                listed = self._teaser_date(link) if self.since else None
+                dated += bool(listed)
+                recent += bool(listed and listed[:10] >= self.since)
+                in_nav = bool(link.xpath(_NAV))
+                request = self.article_request(
+                    Entry(url=url, listed=listed), "section" if in_nav else "listing", depth + 1
+                )
+                if request is not None:
+                    yield request, 0, 0, 0
+            yield None, matched, dated, recent
+        if depth + 1 > self.settings.getint("NEWSARCHIVE_DISCOVERY_DEPTH", 3):
+            return
+        # Sections the registry's patterns refuse as articles (WordPress /category/x/):
+        # walked as listings, so articles linked only from a section are found.
+        for link in response.css("a[href]"):
+            url = clean_url(urljoin(response.url, link.attrib["href"].strip()))
+            parts = urlsplit(url)
+            if parts.hostname != self.site.domain or self.site.is_article_url(url):
+                continue
+            if re.search(_SECTION_PATH, parts.path) and not re.search(r"/page/\d+", parts.path):
+                request = self.listing_request(url, "section", depth + 1)
+                if request is not None:
+                    yield request, 0, 0, 0
 
     def _teaser_date(self, link: Any) -> str | None:
         """The date printed in a link's teaser (the list item or article around it),
@@ -336,20 +461,29 @@ class NewsSpider(scrapy.Spider):
         text = " ".join(" ".join(teaser[0].css("::text").getall()).split())[:400]
         return find_date_in_text(text)
 
-    def discovery_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+    def discovery_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
+        status = None
         if failure.check(HttpError):
-            outcome = f"HTTP {failure.value.response.status}"
+            status = failure.value.response.status
+            outcome = f"HTTP {status}"
         else:
             outcome = failure.getErrorMessage() or failure.type.__name__
         self.note(urlsplit(request.url).path or request.url, outcome)
         log.info("discovery %s: %s", request.url, outcome)
-        if "/wp-json/" in request.url:
+        if status is not None or "robots.txt" not in outcome:
+            yield self.record(request.url, "discovery", "error", outcome, status=status)
+        if "/wp-json/wp/v2/categories" in request.url or "/wp-json/wp/v2/tags" in request.url:
+            # A closed terms endpoint does not mean there are no posts to read.
+            yield self._wp_posts_request(1)
+        elif "/wp-json/" in request.url:
             yield from self.wp_done()
 
     # -- articles --
 
-    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
+    async def parse_article(
+        self, response: Response, found_via: str = "listing", depth: int = 1
+    ) -> AsyncIterator[Any]:
         url = clean_url(response.url)
         entry = self.hints.get(url) or self.hints.get(clean_url(response.request.url))
         hints = entry.hints() if entry else None
@@ -363,50 +497,96 @@ class NewsSpider(scrapy.Spider):
             response.url,
             header_encoding,
             hints,
-            True,  # skip_listings: a page that says it is a listing is never archived
+            found_via,
+            self.profile.score(url),
         )
         try:
             if self.pool is not None:
                 future = self.pool.submit(extract_page, *args)
-                article, kind = await asyncio.wrap_future(future)
+                article, decision = await asyncio.wrap_future(future)
             else:
-                article, kind = extract_page(*args)
+                article, decision = extract_page(*args)
         except EncodingError as exc:
             self.drop("undecodable page")
             log.warning("%s: %s", response.url, exc)
-            return
-        if kind == "listing":
-            self.drop("listing page, not an article")
+            yield self.record(response, found_via, "error", "undecodable page", {"error": str(exc)})
             return
         if article is None:
-            self.drop("no article text")
+            self.drop(decision.reason)
+            yield self.record(response, found_via, "not-article", decision.reason, decision.signals)
+            follow = self.settings.getbool("NEWSARCHIVE_FOLLOW_ARTICLE_LINKS")
+            if decision.kind == "listing" and depth < self.settings.getint(
+                "NEWSARCHIVE_DISCOVERY_DEPTH", 3
+            ):
+                # A section page reached through a link: walk it as the listing it is.
+                self.stat("listing_pages")
+                for request, *_ in self._follow_links(response, depth):
+                    if request is not None:
+                        yield request
+            elif follow and decision.kind == "empty":
+                for request, *_ in self._follow_links(response, depth):
+                    if request is not None:
+                        yield request
             return
-        canonical = article.url  # extract's canonical_url is already clean_url'd
+        self.profile.learn(url)
+        record = article.page
+        record.found_via, record.status = found_via, response.status
+        canonical = article.url  # the page's canonical_url is already clean_url'd
         if canonical != url and not self.site.is_article_url(canonical):
             canonical = url  # a canonical pointing off-site or at a listing: keep ours
         if canonical in self.seen_canonical:
             self.drop("duplicate of an article already crawled")
+            yield self.record(
+                response,
+                found_via,
+                "not-article",
+                "duplicate of an article already crawled",
+                {"canonical": canonical},
+            )
             return
         self.seen_canonical.add(canonical)
-        article.url = canonical
+        article.url = record.url = canonical
+        if canonical != url:
+            record.signals["fetched_url"] = response.url
         article.source = self.site.name
         if self.since and article.published and article.published[:10] < self.since:
             self.drop("older than --since")
+            yield self.record(
+                response,
+                found_via,
+                "not-article",
+                "older than --since",
+                {"published": article.published},
+            )
             return
+        if self.settings.getbool("NEWSARCHIVE_FOLLOW_ARTICLE_LINKS") and depth < (
+            self.settings.getint("NEWSARCHIVE_DISCOVERY_DEPTH", 3)
+        ):
+            for request, *_ in self._follow_links(response, depth):
+                if request is not None:
+                    yield request
         yield article
 
-    def article_failed(self, failure: Failure) -> None:
+    def article_failed(self, failure: Failure) -> Iterator[PageRecord]:
+        found_via = failure.request.cb_kwargs.get("found_via", "listing")
         if failure.check(HttpError):
             status = failure.value.response.status
             self.drop(f"HTTP {status}")
+            yield self.record(
+                failure.request.url, found_via, "error", f"HTTP {status}", status=status
+            )
             return
         if "Forbidden by robots.txt" in failure.getErrorMessage():
             self.drop("forbidden by robots.txt")
+            yield self.record(
+                failure.request.url, found_via, "not-article", "forbidden by robots.txt"
+            )
             return
         self.stat("failed")
         errors = self.crawler.stats.get_value("newsarchive/errors") or []
         errors.append(f"{failure.request.url}: {failure.getErrorMessage()}")
         self.crawler.stats.set_value("newsarchive/errors", errors[-100:])
+        yield self.record(failure.request.url, found_via, "error", failure.getErrorMessage())
 
     def closed(self, reason: str) -> None:
         if self.pool is not None:

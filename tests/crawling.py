@@ -27,6 +27,7 @@ def write_sites(
         f"article_patterns = ['{patterns}']",
         "delay = 0",
         "concurrency = 2",
+        'timezone = "Africa/Algiers"',
     ]
     lines += [
         "[sites.sample.extract]",

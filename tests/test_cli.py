@@ -42,6 +42,7 @@ def test_extract_json_prints_the_article(tmp_path):
         "categories",
         "tags",
         "image",
+        "agency",
     ]
     assert data["title"] == sample.title
     assert data["url"] == BASE + sample.url

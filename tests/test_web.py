@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from newsarchive.archive import ArchiveError, RunStats
+from newsarchive.items import PageRecord
 from newsarchive.web import DATABASE_NAME, build_datasette
 from newsarchive.web.plugin import http_url, json_list, mark_rtl, paragraphs
 
@@ -55,8 +56,56 @@ def filled(archive, articles):
     revised.text = "عرض الوزير الأول مخطط عمل الحكومة المعدل.\nوصادق النواب عليه."
     list(archive.upsert_articles([revised]))
     run = archive.start_run("crawl", "elmaouid", "newsarchive crawl elmaouid")
-    archive.finish_run(run, RunStats(pages=12, new=3, dropped=1), "finished")
-    archive.start_run("ingest", None, "newsarchive ingest seeds/")
+    stats = RunStats(pages=12, new=3)
+    stats.drop("HTTP 404", "https://www.elmaouid.dz/gone/")
+    archive.finish_run(run, stats, "finished")
+    later = archive.start_run("ingest", None, "newsarchive ingest seeds/")
+    archived = PageRecord(
+        "https://www.elmaouid.dz/politique/1",
+        "feed",
+        "article",
+        "article",
+        status=200,
+        signals={"og:type": "article", "عنوان": "h1.entry-title", "words": 14},
+        outcome="new",
+        fetched="2024-06-02T10:00:00+00:00",
+    )
+    archived.article_id = 1
+    archive.record_pages(
+        [
+            archived,
+            PageRecord(
+                "https://www.elmaouid.dz/category/sport/",
+                "listing",
+                "not-article",
+                "section page",
+                status=200,
+                signals={"links": 24},
+                fetched="2024-06-02T10:00:01+00:00",
+            ),
+            PageRecord(
+                "https://www.elmaouid.dz/gone/",
+                "sitemap",
+                "error",
+                "HTTP 404",
+                status=404,
+                fetched="2024-06-02T10:00:02+00:00",
+            ),
+        ],
+        run,
+    )
+    archive.record_pages(
+        [
+            PageRecord(
+                "https://www.elmaouid.dz/category/eco/",
+                "listing",
+                "not-article",
+                "section page",
+                fetched="2024-06-03T09:00:00+00:00",
+            )
+        ],
+        later,
+    )
     return archive
 
 
@@ -149,14 +198,58 @@ def test_crawl_history_newest_first(ds):
     assert rows[1]["pages"] == 12 and rows[1]["status"] == "finished"
 
 
+def test_pages_table_renders_newest_first_with_readable_signals(ds):
+    (page, api) = fetch(ds, "/archive/pages", "/archive/pages.json?_shape=objects")
+    assert page.status_code == 200
+    html = page.text
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "الصفحات المجلوبة" in html
+    # Signals as indented JSON, Arabic kept as written; the article id links to its title.
+    assert '<pre class="page-signals">{\n  &#34;og:type&#34;: &#34;article&#34;' in html
+    assert "&#34;عنوان&#34;: &#34;h1.entry-title&#34;" in html
+    assert 'href="/archive/articles/1"' in html
+    for column in ("run_id", "decision", "reason", "found_via", "status"):
+        assert f'data-column="{column}"' in html, column
+    rows = api.json()["rows"]
+    assert [r["fetched"][:10] for r in rows] == ["2024-06-03"] + ["2024-06-02"] * 3
+    assert rows[0]["url"] == "https://www.elmaouid.dz/category/eco/"
+
+
+def test_pages_facet_by_reason_and_filter_by_run_and_reason(ds):
+    (facets, filtered, row_page) = fetch(
+        ds,
+        "/archive/pages.json?_facet=reason",
+        "/archive/pages.json?run_id=1&reason=section+page&_shape=objects",
+        "/archive/pages/1",
+    )
+    reasons = {r["value"]: r["count"] for r in facets.json()["facet_results"]["reason"]["results"]}
+    assert reasons == {"section page": 2, "article": 1, "HTTP 404": 1}
+    (row,) = filtered.json()["rows"]
+    assert row["url"] == "https://www.elmaouid.dz/category/sport/"
+    assert (row["run_id"], row["decision"]) == (1, "not-article")
+    assert row_page.status_code == 200
+    assert '<pre class="page-signals">' in row_page.text
+
+
+def test_crawl_history_leads_to_the_runs_pages(ds):
+    (table, row_page) = fetch(ds, "/archive/crawl_runs", "/archive/crawl_runs/1")
+    html = table.text
+    assert '<a href="/archive/pages?run_id=1&amp;reason=HTTP+404">HTTP 404</a>: 1' in html
+    assert '<a class="run-pages" href="/archive/pages?run_id=1">12</a>' in html
+    assert 'href="https://www.elmaouid.dz/gone/"' in html  # the example URL
+    # The run's page lists the pages that point to it.
+    assert 'href="/archive/pages?run_id=1"' in row_page.text
+
+
 def test_index_links_articles_crawl_history_and_hides_fts(ds):
     (index, database) = fetch(ds, "/", "/archive")
     assert "أرشيف الأخبار العربية" in index.text
     assert 'href="/archive/articles"' in index.text
     assert 'href="/archive/crawl_runs"' in index.text
     assert 'href="/archive/articles_fts' not in database.text
-    for table in ("articles", "revisions", "sources", "crawl_runs"):
+    for table in ("articles", "revisions", "sources", "crawl_runs", "pages"):
         assert f'href="/archive/{table}"' in database.text
+    assert 'href="/archive/pages"' in index.text
 
 
 def test_json_api(ds):

@@ -1,4 +1,4 @@
-"""Arabic news dates → ISO 8601 with an offset.
+"""Arabic news dates → ISO 8601 with an offset (or without one, when the offset is unknown).
 
 Hand-written month tables cover what dateparser (1.2) does not: it has no Maghreb month names
 (جانفي, أوت, جويلية), no Levantine ones (كانون الثاني, آب), no dual forms ("آب/اغسطس") and no
@@ -8,6 +8,14 @@ part of the date required, so it can never invent a day.
 The rule that matters most: a date needs a day, a month and a year. A bare year or a
 month and a year is *not* a publication date, and returning "YYYY-01-01" for it (as
 trafilatura/htmldate do for "15 جانفي 2024") silently corrupts the archive.
+
+Times printed without an offset are local time in the paper's country (``zone_for_host``
+names it from the site's country-code domain). When that country is unknown, pass
+``tz=None``: such times come back as naive ISO strings ("2024-01-15T10:30:00"), recording
+that the offset is unknown rather than inventing one. Offsets the text gives are kept.
+
+Each date found in text carries a role, read from the label just before it: "published"
+("نشر في", "Publié le"), "modified" ("آخر تحديث", "Updated") or None.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +37,16 @@ except Exception:  # pragma: no cover - no tz database on the host
     # Algeria has kept UTC+1 without daylight saving since 1981.
     ALGIERS = timezone(timedelta(hours=1), "CET")
 
-__all__ = ["ALGIERS", "DateMatch", "find_date_in_text", "parse_arabic_date", "search_dates"]
+__all__ = [
+    "ALGIERS",
+    "DateMatch",
+    "find_date_in_text",
+    "normalise_date",
+    "parse_arabic_date",
+    "search_dates",
+    "split_published_modified",
+    "zone_for_host",
+]
 
 # Eastern Arabic (U+0660–U+0669) and Persian/Urdu (U+06F0–U+06F9) digits → ASCII; the
 # Arabic comma/semicolon/decimal separator become their Latin look-alikes so one regex fits.
@@ -66,6 +84,10 @@ _MONTHS: dict[str, int] = {
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
     "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    # French, for the Maghreb's French-language date lines ("Publié le 12 mars 2024").
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
+    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
+    "décembre": 12, "decembre": 12,
 }  # fmt: skip
 
 # Longest first so "مايو" wins over "ماي" and "تشرين الثاني" is not cut short.
@@ -84,8 +106,8 @@ _TIME = (
     r"(?:\s*\(?\s*(?P<tz>Z|(?:GMT|UTC)?\s*[+-]\s*\d{1,2}(?::?\d\d)?)\s*\)?)?"
 )
 # What may sit between a date and its time: "- 12:09", "، الساعة 10:30", "على الساعة 10:30"
-# (normalised spelling: على → علي, الساعة → الساعه).
-_TIME_GLUE = r"[\s,\-|–—]*(?:(?:علي|في)\s+)?(?:الساعه\s*)?"
+# (normalised spelling: على → علي, الساعة → الساعه), "à 10:00", "at 10:00".
+_TIME_GLUE = r"[\s,\-|–—]*(?:(?:علي|في|à|at)\s+)?(?:الساعه\s*)?"
 
 _DMY_WORDS = re.compile(
     rf"(?<!\d)(?P<day>[0-3]?\d)(?:er)?\s*(?:من\s+)?(?:شهر\s+)?(?P<month>{_M})"
@@ -132,6 +154,26 @@ _RELATIVE = re.compile(
 _YESTERDAY = re.compile(r"(?<![^\W\d_])(?P<word>(?:اول|قبل)\s+امس|امس|البارحه|اليوم)(?![^\W\d_])")
 _ISO_OFFSET = re.compile(r"^([+-])(\d{1,2}):?(\d\d)?$")
 
+# Labels that say what a date is, in normalised spelling (آخر → اخر, ة → ه): a date is
+# "modified" or "published" when one of these ends at most _LABEL_REACH characters before
+# it, with no other date in between. Arabic labels may carry و/ال ("والتحديث", "النشر").
+_LABEL_REACH = 40
+_MODIFIED_LABEL = re.compile(
+    r"(?<![^\W\d_])(?:"
+    r"و?(?:ال)?(?:تحديث|تعديل)|(?:ال)?محدث"  # اخر تحديث, تم التحديث, اخر تعديل, محدث
+    r"|last\s+(?:updated|modified)|updated?|modified"
+    r"|mise?\s+[aà]\s+jour|actualis[ée]e?|actualizado|aktualisiert"
+    r")(?![^\W\d_])",
+    re.IGNORECASE,
+)
+_PUBLISHED_LABEL = re.compile(
+    r"(?<![^\W\d_])(?:"
+    r"و?(?:ال)?نشرت?|منشور|(?:ال)?اضافه|اضيف"  # نشر في, تاريخ النشر, تاريخ الاضافة
+    r"|published|posted|publi[ée]e?|ver[öo]ffentlicht|publicado"
+    r")(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
 _DATEPARSER_SETTINGS = {
     "REQUIRE_PARTS": ["day", "month", "year"],
     "PREFER_DATES_FROM": "past",
@@ -145,10 +187,13 @@ class DateMatch:
 
     start: int
     end: int
-    value: str  # ISO 8601 with offset
+    value: str  # ISO 8601, with an offset unless the text gave none and tz was None
+    # "published" or "modified" when a label just before the date says so ("نشر في",
+    # "آخر تحديث"), else None.
+    role: str | None = None
 
 
-def _tz_from(token: str | None, default: tzinfo) -> tzinfo:
+def _tz_from(token: str | None, default: tzinfo | None) -> tzinfo | None:
     if not token:
         return default
     token = token.strip().upper().replace("GMT", "").replace("UTC", "").replace(" ", "")
@@ -185,7 +230,7 @@ def _clock(m: re.Match[str] | None) -> tuple[time | None, str | None]:
 
 
 def _build(
-    year: int, month: int, day: int, clock: time | None, tz_token: str | None, tz: tzinfo
+    year: int, month: int, day: int, clock: time | None, tz_token: str | None, tz: tzinfo | None
 ) -> str | None:
     try:
         day_value = date(year, month, day)
@@ -201,7 +246,18 @@ def _month_number(name: str | None) -> int | None:
     return _MONTHS.get(re.sub(r"\s+", " ", name.lower()))
 
 
-def _absolute_matches(norm: str, tz: tzinfo, *, with_time: bool) -> list[DateMatch]:
+def _role(norm: str, start: int, end: int) -> str | None:
+    """ "modified"/"published" when the label nearest before norm[end] says so."""
+    window = norm[max(start, end - _LABEL_REACH) : end]
+    best: tuple[int, str | None] = (-1, None)
+    for role, regex in (("modified", _MODIFIED_LABEL), ("published", _PUBLISHED_LABEL)):
+        for m in regex.finditer(window):
+            if m.end() > best[0]:
+                best = (m.end(), role)
+    return best[1]
+
+
+def _absolute_matches(norm: str, tz: tzinfo | None, *, with_time: bool) -> list[DateMatch]:
     """Every day+month+year date in normalised text, in order of appearance."""
     found: list[DateMatch] = []
     for regex in (_DMY_WORDS, _MDY_WORDS, _YMD_NUM, _DMY_NUM):
@@ -232,33 +288,60 @@ def _absolute_matches(norm: str, tz: tzinfo, *, with_time: bool) -> list[DateMat
             if value:
                 found.append(DateMatch(m.start(), end, value))
     found.sort(key=lambda f: f.start)
+    previous_end = 0
+    for f in found:
+        f.role = _role(norm, min(previous_end, f.start), f.start)
+        previous_end = max(previous_end, f.end)
     return found
 
 
-def search_dates(text: str, *, tz: tzinfo = ALGIERS) -> list[DateMatch]:
+def _first_published(matches: list[DateMatch]) -> int:
+    """Index of the date to read as the publication date: the first one not labelled as
+    an update ("آخر تحديث 14 مارس | نشر في 12 مارس" → 12 مارس), else the first."""
+    return next((i for i, m in enumerate(matches) if m.role != "modified"), 0)
+
+
+def search_dates(text: str, *, tz: tzinfo | None = ALGIERS) -> list[DateMatch]:
     """All full dates in ``text`` (offsets refer to ``text``; normalisation keeps lengths
-    except where it drops tashkeel, tatweel or direction marks, which dates do not contain)."""
+    except where it drops tashkeel, tatweel or direction marks, which dates do not contain),
+    each with its ``role``. ``tz`` is the zone of times printed without an offset; None
+    means unknown, and such times come back without an offset."""
     norm = _normalise(text)
     if len(norm) != len(text):
         # Dropped characters shift offsets; map them back through a kept-index table.
         kept = [i for i, ch in enumerate(text) if _normalise(ch)]
         kept.append(len(text))
         return [
-            DateMatch(kept[m.start], kept[m.end - 1] + 1 if m.end else 0, m.value)
+            DateMatch(kept[m.start], kept[m.end - 1] + 1 if m.end else 0, m.value, m.role)
             for m in _absolute_matches(norm, tz, with_time=True)
         ]
     return _absolute_matches(norm, tz, with_time=True)
 
 
-def find_date_in_text(text: str, *, tz: tzinfo = ALGIERS) -> str | None:
-    """The first full date (day, month and year) in body or byline text, or None."""
+def find_date_in_text(text: str, *, tz: tzinfo | None = ALGIERS) -> str | None:
+    """The first full date (day, month and year) in body or byline text, skipping one
+    labelled as an update when another follows ("آخر تحديث ... نشر في ..."), or None."""
     if not text:
         return None
     matches = _absolute_matches(_normalise(text), tz, with_time=True)
-    return matches[0].value if matches else None
+    return matches[_first_published(matches)].value if matches else None
 
 
-def _relative(norm: str, now: datetime) -> str | None:
+def split_published_modified(
+    text: str, *, tz: tzinfo | None = ALGIERS
+) -> tuple[str | None, str | None]:
+    """(published, modified) from a short meta line such as
+    "نشر في 12 مارس 2024 - آخر تحديث 14 مارس 2024 10:00": published is the first date not
+    labelled as an update, modified the first date that is, in whichever order they come."""
+    if not text:
+        return None, None
+    matches = search_dates(text, tz=tz)
+    published = next((m.value for m in matches if m.role != "modified"), None)
+    modified = next((m.value for m in matches if m.role == "modified"), None)
+    return published, modified
+
+
+def _relative(norm: str, now: datetime, *, local_day_known: bool = True) -> str | None:
     m = _RELATIVE.search(norm)
     if m:
         unit, implied = _UNITS[m["unit"]]
@@ -270,6 +353,8 @@ def _relative(norm: str, now: datetime) -> str | None:
         if unit in ("days", "weeks"):
             # "منذ يومين" names a day, not an hour: keep the day, do not invent the time.
             stamp = stamp.replace(hour=0, minute=0, second=0, microsecond=0)
+            if not local_day_known:  # midnight where? unknown: no offset
+                stamp = stamp.replace(tzinfo=None)
         return stamp.replace(microsecond=0).isoformat(timespec="seconds")
     m = _YESTERDAY.search(norm)
     if m:
@@ -279,14 +364,14 @@ def _relative(norm: str, now: datetime) -> str | None:
         clock, tz_token = _clock(_TIME_ANY.search(norm))
         if back == 0 and clock is None:
             return None  # "اليوم" alone is too often just a word ("اليوم السابع")
-        tz = now.tzinfo if tz_token is None else _tz_from(tz_token, now.tzinfo or ALGIERS)
+        tz = _tz_from(tz_token, now.tzinfo if local_day_known else None)
         return datetime.combine(day_value, clock or time(0, 0), tzinfo=tz).isoformat(
             timespec="seconds"
         )
     return None
 
 
-def _with_dateparser(text: str, tz: tzinfo) -> str | None:
+def _with_dateparser(text: str, tz: tzinfo | None) -> str | None:
     """Last resort for forms the tables do not know; every part of the date is required."""
     if not re.search(r"\d", text) or not re.search(r"[^\W\d_]", text):
         return None
@@ -305,21 +390,25 @@ def _with_dateparser(text: str, tz: tzinfo) -> str | None:
 
 
 def parse_arabic_date(
-    text: str, *, now: datetime | None = None, tz: tzinfo = ALGIERS
+    text: str, *, now: datetime | None = None, tz: tzinfo | None = ALGIERS
 ) -> str | None:
     """Parse one date field ("الاثنين 15 جانفي 2024 - 10:30", "منذ ساعتين", "2024-01-15")
-    into ISO 8601 with an offset. ``tz`` applies when the text names no offset; ``now``
-    anchors relative forms. A bare year or month+year gives None, never a 1 January."""
+    into ISO 8601 with an offset. ``tz`` applies when the text names no offset; ``tz=None``
+    means the offset is unknown and such times come back naive ("2024-01-15T10:30:00").
+    ``now`` anchors relative forms. A bare year or month+year gives None, never a
+    1 January. A date labelled as an update is skipped when another date follows."""
     if not text or not text.strip():
         return None
     norm = _normalise(text.strip())
     matches = _absolute_matches(norm, tz, with_time=True)
     if matches:
-        first = matches[0]
+        index = _first_published(matches)
+        first = matches[index]
         if "T00:00:00" in first.value and not _TIME_AFTER.match(norm, first.end):
             # A time given just before the date ("10:30 | 15/01/2024") belongs to it too; a
             # time further on usually does not ("28 آب 2013، آخر تحديث 14:00" is the update).
-            clock, tz_token = _clock(_TIME_BEFORE.search(norm, 0, first.start))
+            since = matches[index - 1].end if index else 0
+            clock, tz_token = _clock(_TIME_BEFORE.search(norm, since, first.start))
             if clock:
                 parsed = datetime.fromisoformat(first.value)
                 stamp = datetime.combine(
@@ -327,10 +416,13 @@ def parse_arabic_date(
                 )
                 return stamp.isoformat(timespec="seconds")
         return first.value
-    current = now or datetime.now(tz)
-    if current.tzinfo is None:
+    # With the zone unknown, "now" is still a known instant (UTC), so "منذ ساعتين" keeps an
+    # offset; the calendar day of "أمس" or "منذ يومين" is local, so it comes back naive.
+    local_day_known = tz is not None or now is not None
+    current = now or datetime.now(tz or UTC)
+    if current.tzinfo is None and tz is not None:
         current = current.replace(tzinfo=tz)
-    relative = _relative(norm, current)
+    relative = _relative(norm, current, local_day_known=local_day_known)
     if relative:
         return relative
     return _with_dateparser(text, tz)
@@ -380,3 +472,60 @@ def normalise_date(value: str | None, tz: tzinfo | None = None) -> str | None:
         # RFC 5322 §3.3: "-0000" means UTC with no local offset known.
         parsed = parsed.replace(tzinfo=tz or UTC)
     return parsed.isoformat(timespec="seconds")
+
+
+# --- the zone of a site's country --------------------------------------------------------
+
+# A time printed without an offset ("15 جانفي 2024 - 10:30") is local time in the paper's
+# country, so a site on a country-code domain tells us the zone. Only countries with a
+# single zone are listed (Russia, the US, Brazil, Spain with the Canaries... are not),
+# and no generic domain is: a .com/.net/.org site may publish from anywhere, so its
+# offset is unknown and must be recorded as unknown (tz=None), not invented. Generic-use
+# ccTLDs (.tv, .fm, .io, .co, .me, .ai) are left out for the same reason.
+_COUNTRY_ZONES: dict[str, str] = {
+    # Maghreb and the Nile
+    "dz": "Africa/Algiers", "ma": "Africa/Casablanca", "tn": "Africa/Tunis",
+    "ly": "Africa/Tripoli", "eg": "Africa/Cairo", "sd": "Africa/Khartoum",
+    "ss": "Africa/Juba", "mr": "Africa/Nouakchott", "td": "Africa/Ndjamena",
+    # Horn of Africa and the Comoros
+    "so": "Africa/Mogadishu", "dj": "Africa/Djibouti", "er": "Africa/Asmara",
+    "km": "Indian/Comoro",
+    # Gulf and Yemen
+    "sa": "Asia/Riyadh", "ae": "Asia/Dubai", "qa": "Asia/Qatar", "bh": "Asia/Bahrain",
+    "kw": "Asia/Kuwait", "om": "Asia/Muscat", "ye": "Asia/Aden",
+    # Levant and Iraq. Palestine has two tz zones (Gaza, Hebron) that differ only in some
+    # years' daylight-saving dates; Hebron is the West Bank's, where most papers are.
+    "iq": "Asia/Baghdad", "sy": "Asia/Damascus", "lb": "Asia/Beirut", "jo": "Asia/Amman",
+    "ps": "Asia/Hebron", "il": "Asia/Jerusalem",
+    # Neighbours and the European capitals of the Arabic press
+    "tr": "Europe/Istanbul", "ir": "Asia/Tehran", "pk": "Asia/Karachi",
+    "fr": "Europe/Paris", "uk": "Europe/London", "gb": "Europe/London",
+    "de": "Europe/Berlin", "be": "Europe/Brussels", "nl": "Europe/Amsterdam",
+    "ch": "Europe/Zurich", "it": "Europe/Rome", "at": "Europe/Vienna", "se": "Europe/Stockholm",
+    # Arabic-script country-code domains (IDN ccTLDs), written as decoded from punycode.
+    "الجزائر": "Africa/Algiers", "المغرب": "Africa/Casablanca", "تونس": "Africa/Tunis",
+    "مصر": "Africa/Cairo", "السودان": "Africa/Khartoum", "موريتانيا": "Africa/Nouakchott",
+    "السعودية": "Asia/Riyadh", "امارات": "Asia/Dubai", "قطر": "Asia/Qatar",
+    "البحرين": "Asia/Bahrain", "عمان": "Asia/Muscat", "اليمن": "Asia/Aden",
+    "عراق": "Asia/Baghdad", "سورية": "Asia/Damascus", "الاردن": "Asia/Amman",
+    "فلسطين": "Asia/Hebron", "ایران": "Asia/Tehran",
+}  # fmt: skip
+
+
+def zone_for_host(host: str) -> str | None:
+    """The IANA zone of a site's country from its country-code domain ("www.aps.dz",
+    "ahram.org.eg", "www.spa.gov.sa", "le360.co.ma" or a whole URL), or None when the
+    domain names no single-zone country (.com, .net, .org, unknown)."""
+    host = (host or "").strip().lower()
+    if "//" in host:
+        host = urlsplit(host).hostname or ""
+    host = host.split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
+    if "." not in host:
+        return None
+    tld = host.rsplit(".", 1)[1]
+    if tld.startswith("xn--"):
+        try:
+            tld = tld.encode("ascii").decode("idna")
+        except UnicodeError:
+            return None
+    return _COUNTRY_ZONES.get(tld)

@@ -1,5 +1,6 @@
 """newsarchive's Datasette plugin: right-to-left Arabic pages, a readable article page,
-links from the article list, and a read-only archive.
+links from the article list and from the crawl history to each run's fetched pages,
+readable page signals, and a read-only archive.
 
 Registered through the ``datasette`` entry point in pyproject.toml. Only hooks that
 Datasette 0.65 documents are used (https://docs.datasette.io/en/0.65/plugin_hooks.html).
@@ -192,18 +193,86 @@ def http_url(url: str | None) -> str | None:
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if table != "articles" or not _ours(datasette, database) or value is None:
+    if value is None or not _ours(datasette, database):
         return None
+    if table == "articles":
+        return _article_cell(row, value, column, datasette, database)
+    if table == "pages" and column == "signals":
+        return signals_html(value)
+    if table == "crawl_runs":
+        return _run_cell(row, value, column, datasette, database)
+    return None
+
+
+def _article_cell(row, value, column, datasette, database):
     if column == "title":
         try:
             article_id = row["id"]
         except (IndexError, KeyError):
             return None
-        href = datasette.urls.row(database, table, str(article_id))
+        href = datasette.urls.row(database, "articles", str(article_id))
         return Markup('<a class="article-link" href="{}">{}</a>').format(href, value)
     if column == "text" and isinstance(value, str) and len(value) > TEXT_PREVIEW_CHARS:
         # The listing is for scanning; whole articles made each row a page long.
         return value[:TEXT_PREVIEW_CHARS].rstrip() + " …"
+    return None
+
+
+def _json_object(value: Any) -> dict[str, Any] | None:
+    try:
+        parsed = json.loads(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def signals_html(value: Any) -> Markup | None:
+    """A page's signals (a JSON object) whole, as JSON with one signal a line, Arabic
+    left readable: they are the evidence for the decision. Anything else keeps
+    Datasette's rendering."""
+    signals = _json_object(value)
+    if not signals:
+        return None
+    lines = ",\n".join(
+        f"  {json.dumps(name, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+        for name, v in signals.items()
+    )
+    return Markup('<pre class="page-signals">{}</pre>').format("{\n" + lines + "\n}")
+
+
+def _run_cell(row, value, column, datasette, database):
+    """The crawl history leads to the run's pages: its page count to all of them, each
+    dropped reason to the pages dropped for it."""
+    try:
+        run_id = row["id"]
+    except (IndexError, KeyError):
+        return None
+
+    def pages_url(**args: Any) -> str:
+        query = urlencode({"run_id": run_id, **args})
+        return datasette.urls.table(database, "pages") + "?" + query
+
+    if column == "pages" and value:
+        return Markup('<a class="run-pages" href="{}">{}</a>').format(pages_url(), value)
+    if column == "dropped_reasons" and (reasons := _json_object(value)):
+        items = Markup("").join(
+            Markup('<li><a href="{}">{}</a>: {}</li>').format(pages_url(reason=r), r, n)
+            for r, n in sorted(
+                reasons.items(), key=lambda kv: -kv[1] if isinstance(kv[1], int) else 0
+            )
+        )
+        return Markup('<ul class="run-reasons">{}</ul>').format(items)
+    if column == "dropped_examples" and (examples := _json_object(value)):
+        items = Markup("")
+        for reason, urls in examples.items():
+            links = Markup(" ").join(
+                Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(link, url)
+                if (link := http_url(str(url)))
+                else Markup("<bdi>{}</bdi>").format(url)
+                for url in (urls if isinstance(urls, list) else [])
+            )
+            items += Markup("<dt>{}</dt><dd>{}</dd>").format(reason, links)
+        return Markup('<dl class="run-examples">{}</dl>').format(items)
     return None
 
 
@@ -405,6 +474,7 @@ def menu_links(datasette):
         {"href": datasette.urls.path("/-/search"), "label": "البحث"},
         {"href": datasette.urls.table(DATABASE_NAME, "articles"), "label": "المقالات"},
         {"href": datasette.urls.table(DATABASE_NAME, "crawl_runs"), "label": "سجل الزحف"},
+        {"href": datasette.urls.table(DATABASE_NAME, "pages"), "label": "الصفحات المجلوبة"},
         {"href": datasette.urls.table(DATABASE_NAME, "sources"), "label": "المصادر"},
     ]
 

@@ -1,0 +1,319 @@
+"""Article or not: one decision per fetched page, from all the evidence, with its reasons.
+
+No single signal decides. A theme's ``og:type=website`` on every page, a "related stories"
+strip of ``<article>`` teasers under a real article, or a navigation link to a post are
+each weak evidence; they are weighed together with how the URL was found, the URL's
+shape against the site's other article URLs, what the page says about itself (JSON-LD,
+WordPress body classes as whole names) and the page's shape (one dominant block of text
+under one headline, or many teasers). The crawler, ``extract`` and ``ingest`` all call
+``decide``; its ``Decision`` is what the per-page record in the archive keeps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from newsarchive.page import ARTICLE_TYPES, Page
+
+__all__ = ["Decision", "UrlProfile", "decide", "page_shape", "url_evidence"]
+
+# Characters of article text below which a page is a stub, a gallery or a teaser. Counted
+# in characters, not words, so scripts written without spaces are measured fairly.
+MIN_CHARS = 150
+MIN_WORDS = 25
+
+# schema.org page types that are not one article (https://schema.org/WebPage subtypes).
+_LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
+_STATIC_TYPES = {"aboutpage", "contactpage"}
+# WordPress body_class() (https://developer.wordpress.org/reference/functions/get_body_class/),
+# matched as whole class names: "blog-1" or "tax-display-enabled" are theme classes.
+_WP_ARTICLE_CLASSES = {"single", "single-post", "single-format-standard"}
+_WP_LISTING_CLASSES = {
+    "home", "blog", "archive", "category", "tag", "author", "search", "search-results",
+    "search-no-results", "paged", "date", "post-type-archive", "error404",
+}  # fmt: skip
+_WP_ID = re.compile(r"^(?:postid|page-id)-\d+$")
+
+# URL paths that name a section, a tag, an author, a search or a static page in most CMSs
+# (WordPress, Drupal, Joomla, Arc, custom PHP): "/category/x", "/tag/x", "/author/x",
+# "/section/5", "/search?q=", "/about-us", "/contact", "/privacy-policy".
+_LISTING_PATH = re.compile(
+    r"/(?:category|categories|cat|tag|tags|topic|topics|author|authors|writer|writers"
+    r"|section|sections|archive|archives|search|page|dossier|keyword|keywords|label"
+    r"|taxonomy|term|الكاتب|كتاب|قسم|وسم)(?:/|$)",
+    re.IGNORECASE,
+)
+_STATIC_PATH = re.compile(
+    r"/(?:about(?:-us)?|contact(?:-us)?|privacy(?:-policy)?|terms(?:-of-use|-and-conditions)?"
+    r"|cookies?(?:-policy)?|advertise|advertising|imprint|impressum|legal|sitemap|faq|jobs"
+    r"|careers|من-نحن|اتصل-بنا|سياسة-الخصوصية|اعلن-معنا)/?$",
+    re.IGNORECASE,
+)
+_DATE_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])(?:/(?:0?[1-9]|[12]\d|3[01]))?(?:/|$)")
+_NUMERIC_ID = re.compile(r"(?:^|[/\-_=.])\d{4,}(?:$|[/\-_.])")
+
+# How the URL was found, as evidence: a feed item, a news or posts sitemap and the REST API
+# list articles; a navigation menu lists sections.
+_CHANNEL_WEIGHT = {
+    "wp-api": 3.0,
+    "news-sitemap": 2.5,
+    "feed": 2.0,
+    "sitemap": 1.0,
+    "listing": 0.5,
+    "section": -1.0,
+    "start": -2.0,
+}
+
+
+@dataclass
+class Decision:
+    """Whether a page is an article, why, and the evidence weighed."""
+
+    is_article: bool
+    # "article", "listing" (section, tag, author, search, archive, home), "static"
+    # (about, contact, privacy), "empty" (no article text), "unknown".
+    kind: str
+    reason: str
+    score: float = 0.0
+    signals: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def decision(self) -> str:
+        return "article" if self.is_article else "not-article"
+
+
+@dataclass
+class Shape:
+    """The page's layout, measured on the tree: one dominant text block, or teasers."""
+
+    main_chars: int  # text of the largest group of paragraphs under one parent
+    text_chars: int  # all visible text of the body
+    link_chars: int  # text inside links
+    teasers: int  # headline links (h1-h4 > a, or a long link text in an <article>)
+    articles: int  # <article> elements
+    h1: int
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.text_chars if self.text_chars else 0.0
+
+
+def page_shape(page: Page) -> Shape:
+    if "shape" in page.cache:  # decide runs before and after extraction on one page
+        return page.cache["shape"]
+    tree = page.tree
+    groups: Counter[Any] = Counter()
+    for p in tree.iter("p"):
+        if p.xpath("ancestor::a|ancestor::nav|ancestor::footer|ancestor::header"):
+            continue
+        size = len(" ".join(p.text_content().split()))
+        if size >= 20:
+            groups[p.getparent()] += size
+    main = max(groups.values(), default=0)
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    text_chars = sum(len(t.strip()) for t in root.xpath(".//text()[not(ancestor::script)]"))
+    link_chars = sum(len(t.strip()) for t in root.xpath(".//a//text()"))
+    teasers = 0
+    for link in root.xpath(
+        ".//h1//a[@href]|.//h2//a[@href]|.//h3//a[@href]|.//h4//a[@href]|.//article//a[@href]"
+    ):
+        if len(" ".join(link.text_content().split())) >= 20:
+            teasers += 1
+    shape = page.cache["shape"] = Shape(
+        main_chars=main,
+        text_chars=text_chars,
+        link_chars=link_chars,
+        teasers=teasers,
+        articles=len(root.xpath(".//article")),
+        h1=len(root.xpath(".//h1")),
+    )
+    return shape
+
+
+def url_features(url: str) -> tuple[int, bool, bool, bool]:
+    """(depth, date segments, numeric id, slug) of a URL's path: the shape a site gives
+    its article URLs, whatever the words."""
+    path = unquote(urlsplit(url).path)
+    segments = [s for s in path.split("/") if s]
+    last = segments[-1] if segments else ""
+    slug = len(re.split(r"[-_+]+", last)) >= 3 or len(last) >= 40
+    return (
+        len(segments),
+        bool(_DATE_PATH.search(path)),
+        bool(_NUMERIC_ID.search(path)),
+        slug,
+    )
+
+
+class UrlProfile:
+    """The shape of one site's article URLs, learned as a crawl goes (from URLs the feed,
+    sitemaps or REST API list, and from pages decided to be articles)."""
+
+    def __init__(self) -> None:
+        self.shapes: Counter[tuple[int, bool, bool, bool]] = Counter()
+
+    def learn(self, url: str) -> None:
+        self.shapes[url_features(url)] += 1
+
+    def __len__(self) -> int:
+        return sum(self.shapes.values())
+
+    def score(self, url: str) -> tuple[float, str] | None:
+        """+ when the URL has the shape of the site's known article URLs, - when enough
+        are known and none has it; None before there is anything to compare with."""
+        total = len(self)
+        if total < 3:
+            return None
+        features = url_features(url)
+        same = self.shapes[features]
+        if same / total >= 0.2:
+            return 1.5, f"shaped like {same} of {total} known article URLs"
+        # Same depth and same id/date habits, another slug form: still close.
+        close = sum(n for f, n in self.shapes.items() if f[:3] == features[:3])
+        if close / total >= 0.3:
+            return 0.5, f"close to {close} of {total} known article URLs"
+        if total >= 5:
+            return -1.5, f"unlike all {total} known article URLs"
+        return None
+
+
+def url_evidence(url: str) -> list[tuple[float, str]]:
+    """What the URL alone suggests, with generic CMS conventions."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    found: list[tuple[float, str]] = []
+    if parts.scheme not in ("http", "https"):
+        return found  # a saved file: its path says nothing about the page
+    if path in ("", "/") and not parts.query:
+        found.append((-3.0, "the site's front page"))
+        return found
+    if _STATIC_PATH.search(path):
+        found.append((-2.5, "URL of a static page (about, contact, privacy…)"))
+    elif _LISTING_PATH.search(path) or re.search(r"[?&](?:s|q|page|paged|cat|tag)=", url):
+        found.append((-2.0, "URL of a section, tag, author, search or archive page"))
+    depth, dated, numeric, slug = url_features(url)
+    if dated and depth > 3:
+        found.append((1.0, "date in the URL"))
+    if slug:
+        found.append((1.0, "a headline slug in the URL"))
+    elif numeric and depth >= 2:
+        found.append((0.5, "an article id in the URL"))
+    if depth == 1 and not slug and not numeric and not dated:
+        found.append((-0.5, "a one-word path, as sections have"))
+    return found
+
+
+def decide(
+    page: Page,
+    *,
+    found_via: str = "",
+    url_shape: tuple[float, str] | None = None,
+    text: str | None = None,
+) -> Decision:
+    """Weigh every signal and decide whether ``page`` is one article.
+
+    ``found_via`` is how the URL was found (see ``_CHANNEL_WEIGHT``), ``url_shape`` the
+    site profile's verdict on the URL (``UrlProfile.score``), ``text`` the extracted
+    article text when extraction has run. Positive evidence is for "article"."""
+    evidence: list[tuple[float, str]] = []
+    signals: dict[str, Any] = {"found_via": found_via or None}
+
+    if found_via in _CHANNEL_WEIGHT:
+        evidence.append((_CHANNEL_WEIGHT[found_via], f"found via {found_via}"))
+    evidence += url_evidence(page.url)
+    if url_shape is not None:
+        evidence.append(url_shape)
+
+    # What the page says about itself.
+    classes = page.body_classes
+    wp_listing = sorted(classes & _WP_LISTING_CLASSES)
+    wp_article = sorted(classes & _WP_ARTICLE_CLASSES) + sorted(
+        c for c in classes if c.startswith("postid-") and _WP_ID.match(c)
+    )
+    wp_static = "page" in classes and any(c.startswith("page-id-") for c in classes)
+    if wp_static and not wp_article:
+        wp_static_why = "WordPress static page (body class page, page-id-N)"
+        evidence.append((-4.0, wp_static_why))
+    if wp_article:
+        evidence.append((3.0, f"WordPress post (body class {' '.join(wp_article)})"))
+    if wp_listing and not wp_article:
+        evidence.append((-3.0, f"WordPress listing (body class {' '.join(wp_listing)})"))
+    signals["body_classes"] = wp_article + wp_listing + (["page"] if wp_static else [])
+
+    kinds = page.ld_kinds
+    if kinds & ARTICLE_TYPES:
+        # Several article objects are a list of teasers marked up one by one.
+        if len(page.articles) >= 4:
+            evidence.append((-1.0, f"{len(page.articles)} JSON-LD articles (a list)"))
+        else:
+            evidence.append((2.0, "JSON-LD article type"))
+    if kinds & _LISTING_TYPES:
+        evidence.append((-2.0, f"JSON-LD {'/'.join(sorted(kinds & _LISTING_TYPES))}"))
+    if kinds & _STATIC_TYPES:
+        evidence.append((-3.0, f"JSON-LD {'/'.join(sorted(kinds & _STATIC_TYPES))}"))
+    signals["json_ld"] = sorted(kinds) or None
+    og_type = (page.first("og:type") or "").lower()
+    signals["og_type"] = og_type or None
+    if og_type == "article":
+        evidence.append((1.0, "og:type article"))
+    elif og_type == "website":
+        # Many themes print it on every page: weak, never decisive alone.
+        evidence.append((-0.5, "og:type website"))
+    if page.first("article:published_time", "datepublished"):
+        evidence.append((0.5, "article:published_time"))
+
+    # The page's shape: one dominant block of text, or a wall of teasers.
+    shape = page_shape(page)
+    signals["shape"] = {
+        "main_block_chars": shape.main_chars,
+        "text_chars": shape.text_chars,
+        "link_density": round(shape.link_density, 2),
+        "teasers": shape.teasers,
+        "article_elements": shape.articles,
+    }
+    body = len(text) if text is not None else None
+    main = max(shape.main_chars, body or 0)
+    teaser_text = shape.teasers * 80  # a headline and its excerpt
+    if main >= 1200 and main >= 0.8 * teaser_text:
+        evidence.append((2.5, f"one dominant text block ({main} characters)"))
+    elif main >= 500 and main >= 0.5 * teaser_text:
+        evidence.append((1.0, f"a text block of {main} characters"))
+    elif shape.teasers >= 8 and main < 500:
+        evidence.append((-2.5, f"{shape.teasers} teasers and no text block over {main} chars"))
+    if shape.link_density > 0.6 and main < 800:
+        evidence.append((-1.5, f"mostly links (density {shape.link_density:.2f})"))
+
+    score = sum(weight for weight, _ in evidence)
+    signals["evidence"] = [f"{weight:+.1f} {why}" for weight, why in evidence]
+    signals["score"] = round(score, 2)
+    if body is not None:
+        signals["text_chars"] = body
+    for_why = sorted(evidence, key=lambda e: abs(e[0]), reverse=True)
+
+    if text is not None and not _long_enough(text):
+        signals["why"] = f"{len(text.split())} words of text"
+        return Decision(False, "empty", "no article text", score, signals)
+    if score > 0 or (score == 0 and body):
+        signals["why"] = "; ".join(why for w, why in for_why if w > 0) or "no evidence against"
+        return Decision(True, "article", "article", score, signals)
+    listing = wp_listing or any("front page" in why for _, why in evidence)
+    static = any("static" in why for _, why in evidence)
+    kind = "static" if static and not listing else "listing"
+    signals["why"] = "; ".join(why for w, why in for_why if w < 0)
+    # The reason is a short label (runs count pages per reason); the details are signals.
+    label = "static page" if kind == "static" else "listing or section page"
+    return Decision(False, kind, label, score, signals)
+
+
+def _long_enough(text: str) -> bool:
+    words = len(text.split())
+    if words >= MIN_WORDS:
+        return True
+    # Chinese, Japanese, Thai…: no spaces between words, so count characters instead.
+    spaceless = sum(1 for ch in text if ord(ch) >= 0x2E80)
+    return spaceless >= MIN_CHARS

@@ -1,0 +1,365 @@
+"""The article's own dates in a parsed page: published and modified, cross-checked.
+
+Themes print dates everywhere: today's date in the top bar ("الخميس 26 نوفمبر 2026"),
+dates of related stories in the sidebar, a "last updated" line above the publication line.
+Taking the first date-looking node in document order misdated a quarter of one site's
+archive. So: candidates from every channel (the crawl's hint, JSON-LD, meta tags,
+``<time>`` and date lines inside the article's own region, the URL, the body text), each
+with a weight for how trustworthy its channel is; then cross-checks (the URL's date, the
+crawl day, published ≤ now, modified ≥ published) move the weights; the best supported
+candidate wins and the record says which it was and why.
+
+Times: what the page prints with an offset keeps it; the rest are read in the publisher's
+zone (the registry's, else the site's country's) or, with no zone known, stored without an
+offset. Aware times from other channels (a feed in UTC) are converted into the
+publisher's zone, so one instant is stored one way whatever channel answered first.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from lxml.html import HtmlElement
+
+from newsarchive.arabic.dates import parse_arabic_date, search_dates
+from newsarchive.page import Page
+
+__all__ = ["Candidate", "DateFinder", "article_region", "localize"]
+
+_PUBLISHED_META = (
+    "article:published_time", "og:published_time", "datepublished", "pubdate",
+    "publishdate", "publish-date", "publish_date", "date", "dc.date.issued", "dc.date",
+    "dcterms.created", "sailthru.date", "parsely-pub-date", "cxenseparse:recs:publishtime",
+)  # fmt: skip
+_MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "datemodified", "dcterms.modified",
+    "last-modified",
+)  # fmt: skip
+# Where a theme prints a date line: class or id words.
+_DATE_HINT = re.compile(
+    r"date|time|tmstmp|timestamp|publish|posted|meta|byline|entry-header|post-info", re.I
+)
+# Site furniture whose dates are never the article's: headers and top bars (today's
+# date), menus, sidebars and widgets (other stories' dates), footers, tickers, clocks.
+_FURNITURE = re.compile(
+    r"(?:^|[\s_-])(?:top-?bar|topbar|header|masthead|nav|navbar|menu|sidebar|side-bar|widget"
+    r"|footer|breaking|ticker|today|clock|weather|prayer|related|most-?read|trending|popular"
+    r"|latest|recent|comments?)(?:$|[\s_-])",
+    re.I,
+)
+_FURNITURE_TAGS = {"header", "nav", "aside", "footer"}
+_REGION = re.compile(r"article|entry|post|story|single|content-header|news-?details|td-post", re.I)
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])(?:[/-](0?[1-9]|[12]\d|3[01]))?(?=[/-]|$)"
+)
+_URL_COMPACT = re.compile(r"(?<!\d)((?:19|20)\d\d)(0[1-9]|1[0-2])([0-2]\d|3[01])(?!\d)")
+
+
+@dataclass
+class Candidate:
+    value: str  # ISO 8601
+    source: str  # where it was found, for the record
+    weight: float
+    role: str = "published"  # or "modified"
+
+    @property
+    def day(self) -> str:
+        return self.value[:10]
+
+
+def localize(value: Any, tz: tzinfo | None, page_tz: tzinfo | None = None) -> str | None:
+    """``value`` (ISO string, datetime or date) as the publisher prints it: an aware time
+    converted into ``tz`` (or kept with its own offset when no zone is known), a naive one
+    read in ``tz`` (or ``page_tz``, an offset the page itself uses elsewhere), else left
+    naive: offset unknown."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return parse_arabic_date(text, tz=tz or page_tz)
+    if isinstance(value, datetime):
+        zone = tz or page_tz
+        if value.tzinfo is not None:
+            return (value.astimezone(tz) if tz else value).isoformat(timespec="seconds")
+        stamp = value.replace(tzinfo=zone) if zone else value
+        return stamp.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        zone = tz or page_tz
+        stamp = datetime.combine(value, time(0))
+        return (stamp.replace(tzinfo=zone) if zone else stamp).isoformat(timespec="seconds")
+    return None
+
+
+def _furniture(node: HtmlElement) -> bool:
+    for elem in itertools.chain([node], node.iterancestors()):
+        if elem.tag in _FURNITURE_TAGS:
+            return True
+        marker = f"{elem.get('class', '')} {elem.get('id', '')}"
+        # A theme's <article class="post"> inside a "latest-news" wrapper is a teaser; but
+        # the page's own <article> is not furniture because of its own class.
+        if marker.strip() and _FURNITURE.search(marker) and (elem.tag != "article" or elem is node):
+            return True
+    return False
+
+
+def _headline(page: Page, title: str | None) -> HtmlElement | None:
+    """The <h1> (else <h2>) that carries the article's title, outside site furniture."""
+    wanted = " ".join((title or "").split())
+    best, best_score = None, 0.0
+    for tag in ("h1", "h2"):
+        for node in page.tree.iter(tag):
+            text = " ".join(node.text_content().split())
+            if not text or _furniture(node):
+                continue
+            if wanted and (text == wanted or text in wanted or wanted in text):
+                return node
+            score = 1.0 if tag == "h1" else 0.5
+            if score > best_score:
+                best, best_score = node, score
+        if best is not None and not wanted:
+            return best
+    return best
+
+
+def article_region(page: Page, title: str | None = None) -> HtmlElement | None:
+    """The element that holds the article's headline, meta line and text: the headline's
+    nearest <article> or entry/post container, kept small enough not to be the page."""
+    head = _headline(page, title)
+    if head is None:
+        articles = [a for a in page.tree.iter("article") if not _furniture(a)]
+        return articles[0] if len(articles) == 1 else None
+    node = head
+    for _ in range(6):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        node = parent
+        marker = f"{node.get('class', '')} {node.get('id', '')}"
+        if node.tag == "article" or _REGION.search(marker):
+            break
+    return node
+
+
+def _url_date(url: str) -> tuple[int, int, int | None] | None:
+    path = unquote(urlsplit(url).path)
+    m = _URL_DATE.search(path)
+    if m:
+        return int(m[1]), int(m[2]), int(m[3]) if m[3] else None
+    m = _URL_COMPACT.search(path)
+    if m:
+        try:
+            date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+        return int(m[1]), int(m[2]), int(m[3])
+    return None
+
+
+class DateFinder:
+    """Collects date candidates for one page and picks the best supported ones."""
+
+    def __init__(
+        self,
+        page: Page,
+        tz: tzinfo | None,
+        *,
+        title: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.page = page
+        self.tz = tz
+        self.now = now or datetime.now(tz).replace(tzinfo=None)
+        self.title = title
+        self.candidates: list[Candidate] = []
+        # An offset the page itself uses (JSON-LD "+03:00"): the best guess for its naive
+        # times when the registry and the domain name no zone.
+        self.page_tz: tzinfo | None = None
+
+    def add(self, value: Any, source: str, weight: float, role: str = "published") -> bool:
+        if isinstance(value, list):
+            return any(self.add(v, source, weight, role) for v in value)
+        if isinstance(value, str) and self.tz is None and self.page_tz is None:
+            try:
+                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+                if parsed.tzinfo is not None and parsed.utcoffset():
+                    self.page_tz = parsed.tzinfo
+            except ValueError:
+                pass
+        iso = localize(value, self.tz, self.page_tz)
+        if not iso or not re.match(r"(?:19|20)\d\d-\d\d-\d\d", iso):
+            return False
+        self.candidates.append(Candidate(iso, source, weight, role))
+        return True
+
+    def add_text(self, text: str, source: str, weight: float) -> bool:
+        """Dates in a short date line, with their published/updated labels."""
+        added = False
+        for match in search_dates(text, tz=self.tz or self.page_tz)[:3]:
+            role = "modified" if match.role == "modified" else "published"
+            bonus = 0.5 if match.role == "published" else 0.0
+            self.candidates.append(Candidate(match.value, source, weight + bonus, role))
+            added = True
+        return added
+
+    # -- channels --
+
+    def from_metadata(self, hints: dict[str, Any]) -> None:
+        page = self.page
+        if hints.get("published"):
+            self.add(hints["published"], "the crawl's hint (feed, sitemap or REST API)", 3.5)
+        if hints.get("modified"):
+            self.add(hints["modified"], "the crawl's hint", 3.5, "modified")
+        for key, weight in (("datePublished", 3.0), ("dateCreated", 2.0)):
+            value = page.ld_first(key)
+            if value:
+                self.add(value, f"JSON-LD {key}", weight)
+        if page.ld_first("dateModified"):
+            self.add(page.ld_first("dateModified"), "JSON-LD dateModified", 3.0, "modified")
+        for key in _PUBLISHED_META:
+            if page.first(key) and self.add(page.first(key), f"meta {key}", 2.5):
+                break
+        for key in _MODIFIED_META:
+            if page.first(key) and self.add(page.first(key), f"meta {key}", 2.5, "modified"):
+                break
+
+    def from_region(self, region: HtmlElement | None, rules: Iterable[Callable] = ()) -> None:
+        """<time> elements and date lines in the article's region, or, without one, in
+        the page outside its furniture."""
+        tree = self.page.tree
+        scope = region if region is not None else tree
+        for node in scope.iter("time"):
+            if region is None and _furniture(node):
+                continue
+            prop = (node.get("itemprop") or "").lower()
+            klass = (node.get("class") or "").lower()
+            role = "modified" if "modified" in prop or "updat" in klass else "published"
+            value = node.get("datetime") or node.get("content")
+            if value and self.add(
+                value,
+                "<time> in the article" if region is not None else "<time> on the page",
+                2.5 if region is not None else 1.5,
+                role,
+            ):
+                continue
+            text = " ".join(node.text_content().split())
+            if text:
+                self.add_text(text, "<time> text", 2.0)
+        seen = 0
+        for node in scope.xpath(".//*[@class or @id]"):
+            if seen >= 3000:
+                break
+            seen += 1
+            marker = f"{node.get('class', '')} {node.get('id', '')}"
+            if not _DATE_HINT.search(marker) or node.tag in ("script", "style", "body"):
+                continue
+            if _furniture(node) if region is None else False:
+                continue
+            # Only the start of the node: a "date" class on a wrapper must not cost a walk
+            # over the whole page's text.
+            head = " ".join("".join(itertools.islice(node.itertext(), 12))[:300].split())
+            if (
+                self.add_text(
+                    head,
+                    "a date line in the article"
+                    if region is not None
+                    else "a date line on the page",
+                    2.0 if region is not None else 1.0,
+                )
+                and len(self.candidates) > 12
+            ):
+                break
+        if region is not None:
+            # Dates printed as plain text near the headline, in no marked element.
+            head = " ".join("".join(itertools.islice(region.itertext(), 40))[:600].split())
+            self.add_text(head, "text by the headline", 1.5)
+
+    def from_url(self, url: str) -> tuple[int, int, int | None] | None:
+        found = _url_date(url)
+        if found and found[2]:
+            self.add(date(found[0], found[1], found[2]), "the URL", 1.0)
+        return found
+
+    # -- decision --
+
+    def choose(self, url_date: tuple[int, int, int | None] | None) -> dict[str, Any]:
+        """(published, modified) with the evidence for each, after the cross-checks."""
+        today = self.now.date().isoformat()
+        horizon = (self.now + timedelta(days=1)).date().isoformat()
+        checks: list[str] = []
+        published = [c for c in self.candidates if c.role == "published"]
+        days = {c.day for c in published}
+        for cand in published:
+            if cand.day > horizon:
+                cand.weight -= 10
+                checks.append(f"{cand.value} from {cand.source} is in the future")
+            if url_date:
+                y, m, d = url_date
+                if d:
+                    gap = abs((date.fromisoformat(cand.day) - date(y, m, d)).days)
+                    if gap <= 1:
+                        cand.weight += 1.0
+                    elif cand.source != "the URL":
+                        cand.weight -= 2.0
+                        checks.append(f"{cand.day} from {cand.source} contradicts the URL")
+                elif cand.day[:7] != f"{y:04d}-{m:02d}":
+                    cand.weight -= 1.5
+                    checks.append(f"{cand.day} from {cand.source} is not the URL's month")
+            if cand.day == today and len(days) > 1 and "hint" not in cand.source:
+                # A theme's "today" bar: the crawl day only when nothing contradicts it.
+                cand.weight -= 2.0
+                checks.append(f"{cand.day} from {cand.source} is the crawl day")
+        # Agreement between channels is support.
+        for cand in published:
+            cand.weight += 0.25 * (sum(1 for c in published if c.day == cand.day) - 1)
+        best = max(published, key=lambda c: c.weight, default=None)
+        if best is not None and best.weight <= 0:
+            best = None
+        if best is not None and best.value[10:19] in ("", "T00:00:00"):
+            # The day is decided; a trusted channel that agrees on it may also give the
+            # time ("4 مارس 2024" printed, 07:30 in JSON-LD).
+            timed = [
+                c
+                for c in published
+                if c.day == best.day and c.value[10:19] not in ("", "T00:00:00") and c.weight > 1
+            ]
+            if timed:
+                best = max(timed, key=lambda c: c.weight)
+        modified = None
+        for cand in sorted(
+            (c for c in self.candidates if c.role == "modified"), key=lambda c: -c.weight
+        ):
+            if best is None or _instant(cand.value) >= _instant(best.value):
+                modified = cand
+                break
+            checks.append(f"modified {cand.value} is before published {best.value}")
+        return {
+            "published": best.value if best else None,
+            "published_from": best.source if best else None,
+            "modified": modified.value if modified else None,
+            "modified_from": modified.source if modified else None,
+            "checks": checks,
+            "candidates": [
+                f"{c.role} {c.value} ({c.source}, {c.weight:+.2f})" for c in self.candidates[:12]
+            ],
+        }
+
+
+def _instant(value: str) -> datetime:
+    """Comparable form of an ISO time: aware ones in UTC, naive ones as printed (an
+    unknown offset is at most a few hours, which never decides published ≤ modified)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return datetime.min
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
