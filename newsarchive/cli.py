@@ -136,6 +136,12 @@ def ingest(
 @click.option("--url", help="The page's URL (resolves relative links, identifies it).")
 @click.option("--source", default="", help="Source name whose extraction rules apply.")
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Also print the decision (article or not), every signal behind it, and how each "
+    "field was found.",
+)
 @sites_option
 @db_option
 def extract(
@@ -143,43 +149,87 @@ def extract(
     url: str | None,
     source: str,
     as_json: bool,
+    explain: bool,
     sites_file: Path | None,
     db_path: Path,
 ) -> None:
     """Extract the article from one saved HTML page, offline.
 
-    Runs the same extraction as a crawl (trafilatura plus the Arabic fallbacks for
-    dates, bylines and encodings) and prints url, title, author, published,
-    modified, language, text, description, categories, tags and image. Nothing is
-    written: --db is accepted like on every command, and the archive is not touched
-    (`newsarchive ingest FILE --url URL` archives a saved page).
+    Runs the same decision and extraction as a crawl (is it an article at all, then
+    trafilatura plus the Arabic fallbacks for dates, bylines and encodings) and
+    prints url, title, author, published, modified, language, text, description,
+    categories, tags, image and agency. Nothing is written: --db is accepted like on
+    every command, and the archive is not touched (`newsarchive ingest FILE --url
+    URL` archives a saved page). With --explain, a page that is not an article says
+    why instead of failing silently.
 
     Example:
 
         newsarchive extract page.html --url https://www.elmaouid.dz/x/ --json
+
+        newsarchive extract page.html --url https://www.example.eg/news/1 --explain
     """
     from newsarchive.arabic.encoding import EncodingError
-    from newsarchive.extract import extract_file
+    from newsarchive.extract import explain_file
     from newsarchive.sites import SitesError, extraction_rules_for
 
     try:
         rules = extraction_rules_for(source, sites_file) if source else None
-        article = extract_file(file, url=url, source=source, rules=rules)
+        article, decision = explain_file(file, url=url, source=source, rules=rules)
     except (EncodingError, SitesError, OSError) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
+    explanation = {
+        "decision": decision.decision,
+        "kind": decision.kind,
+        "reason": decision.reason,
+        "score": decision.score,
+        "signals": {k: v for k, v in decision.signals.items() if k != "fields"},
+        "fields": decision.signals.get("fields") or {},
+    }
     if article is None:
+        if as_json and explain:
+            click.echo(json.dumps({"explain": explanation}, ensure_ascii=False, indent=2))
+        elif explain:
+            _echo_explanation(explanation)
         raise click.ClickException(
-            f"{file}: no article text found (is it an article page, not a listing?)"
+            f"{file}: not archived as an article: {decision.reason}"
+            f" ({decision.signals.get('why') or 'no text'})"
+            + ("" if explain else "; add --explain to see every signal")
         )
     data = article.to_json()
     if as_json:
+        if explain:
+            data["explain"] = explanation
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    if explain:
+        _echo_explanation(explanation)
+        click.echo()
     for name, value in data.items():
         if name != "text" and value:
             click.echo(f"{name}: {'، '.join(value) if isinstance(value, list) else value}")
     click.echo()
     click.echo(data["text"])
+
+
+def _echo_explanation(explanation: dict) -> None:
+    click.echo(
+        f"decision: {explanation['decision']} ({explanation['kind']}),"
+        f" score {explanation['score']:+.1f}: {explanation['reason']}"
+    )
+    signals = explanation["signals"]
+    for line in signals.get("evidence") or []:
+        click.echo(f"  {line}")
+    for name, value in signals.items():
+        if name not in ("evidence", "why", "score") and value not in (None, [], {}):
+            click.echo(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
+    for name, value in explanation["fields"].items():
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if item not in (None, [], {}):
+                    click.echo(f"  {name}.{key}: {json.dumps(item, ensure_ascii=False)}")
+        else:
+            click.echo(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
 
 
 @cli.command()

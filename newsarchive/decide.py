@@ -25,6 +25,7 @@ __all__ = ["Decision", "UrlProfile", "decide", "page_shape", "url_evidence"]
 # in characters, not words, so scripts written without spaces are measured fairly.
 MIN_CHARS = 150
 MIN_WORDS = 25
+MIN_WORDS_STRONG = 10  # when the page's own signals and URL all say "article"
 
 # schema.org page types that are not one article (https://schema.org/WebPage subtypes).
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
@@ -66,6 +67,8 @@ _CHANNEL_WEIGHT = {
     "listing": 0.5,
     "section": -1.0,
     "start": -2.0,
+    # Someone chose this saved page (`extract FILE`, `ingest FILE --url`): mild support.
+    "file": 1.0,
 }
 
 
@@ -94,6 +97,7 @@ class Shape:
     text_chars: int  # all visible text of the body
     link_chars: int  # text inside links
     teasers: int  # headline links (h1-h4 > a, or a long link text in an <article>)
+    headlines: int  # links whose text reads as a headline, wherever they are
     articles: int  # <article> elements
     h1: int
 
@@ -124,11 +128,18 @@ def page_shape(page: Page) -> Shape:
     ):
         if len(" ".join(link.text_content().split())) >= 20:
             teasers += 1
+    # Headline links anywhere (a bare <a> in a <div> or <li> too): 20+ characters, 4+ words.
+    headlines = 0
+    for link in root.iter("a"):
+        text = " ".join(link.text_content().split())
+        if len(text) >= 20 and len(text.split()) >= 4 and link.get("href") is not None:
+            headlines += 1
     shape = page.cache["shape"] = Shape(
         main_chars=main,
         text_chars=text_chars,
         link_chars=link_chars,
         teasers=teasers,
+        headlines=headlines,
         articles=len(root.xpath(".//article")),
         h1=len(root.xpath(".//h1")),
     )
@@ -190,7 +201,9 @@ def url_evidence(url: str) -> list[tuple[float, str]]:
     if parts.scheme not in ("http", "https"):
         return found  # a saved file: its path says nothing about the page
     if path in ("", "/") and not parts.query:
-        found.append((-3.0, "the site's front page"))
+        # A news site's front page is a wall of teasers (the page's shape says so too);
+        # a small site's front page may be its one text.
+        found.append((-2.0, "the site's front page"))
         return found
     if _STATIC_PATH.search(path):
         found.append((-2.5, "URL of a static page (about, contact, privacy…)"))
@@ -236,13 +249,22 @@ def decide(
         c for c in classes if c.startswith("postid-") and _WP_ID.match(c)
     )
     wp_static = "page" in classes and any(c.startswith("page-id-") for c in classes)
+    dated = bool(
+        page.first("article:published_time", "datepublished") or page.ld_first("datePublished")
+    )
     if wp_static and not wp_article:
-        wp_static_why = "WordPress static page (body class page, page-id-N)"
-        evidence.append((-4.0, wp_static_why))
+        # The "page" post type holds about/contact/privacy pages, but small sites also
+        # publish real texts as pages, dated: strong, unless the page gives its own date.
+        # A page someone saved and handed over (found via "file") is judged like a dated one.
+        weight = -2.0 if dated or found_via == "file" else -4.0
+        evidence.append((weight, "WordPress static page (body class page, page-id-N)"))
     if wp_article:
         evidence.append((3.0, f"WordPress post (body class {' '.join(wp_article)})"))
     if wp_listing and not wp_article:
-        evidence.append((-3.0, f"WordPress listing (body class {' '.join(wp_listing)})"))
+        # "home" alone is the front page, which may be a static page of text; the others
+        # are archives by WordPress's own routing.
+        weight = -1.5 if wp_listing == ["home"] else -3.0
+        evidence.append((weight, f"WordPress listing (body class {' '.join(wp_listing)})"))
     signals["body_classes"] = wp_article + wp_listing + (["page"] if wp_static else [])
 
     kinds = page.ld_kinds
@@ -264,8 +286,8 @@ def decide(
     elif og_type == "website":
         # Many themes print it on every page: weak, never decisive alone.
         evidence.append((-0.5, "og:type website"))
-    if page.first("article:published_time", "datepublished"):
-        evidence.append((0.5, "article:published_time"))
+    if dated:
+        evidence.append((0.5, "a publication date in the page's metadata"))
 
     # The page's shape: one dominant block of text, or a wall of teasers.
     shape = page_shape(page)
@@ -274,18 +296,33 @@ def decide(
         "text_chars": shape.text_chars,
         "link_density": round(shape.link_density, 2),
         "teasers": shape.teasers,
+        "headline_links": shape.headlines,
         "article_elements": shape.articles,
     }
     body = len(text) if text is not None else None
-    main = max(shape.main_chars, body or 0)
+    main = shape.main_chars
+    if body and main < 300 and shape.link_density < 0.6:
+        # Text set in <div>s and <br>s rather than <p>: trust the extracted text, unless
+        # the page is mostly links (then the "text" is teaser after teaser).
+        main = body
     teaser_text = shape.teasers * 80  # a headline and its excerpt
-    if main >= 1200 and main >= 0.8 * teaser_text:
+    hub = shape.main_chars < 200 and (
+        shape.teasers >= 8  # headlines in h2-h4 or <article>, as listings set them
+        or (shape.headlines >= 10 and (shape.link_density >= 0.5 or shape.headlines >= 40))
+    )
+    if hub:
+        # No paragraph block of its own, mostly links, many of them headlines: a front
+        # page or section whatever its markup; its extracted "text" is excerpts joined.
+        evidence.append(
+            (-2.5, f"a hub of {shape.headlines} headline links, no text block of its own")
+        )
+    elif main >= 1200 and main >= 0.8 * teaser_text:
         evidence.append((2.5, f"one dominant text block ({main} characters)"))
     elif main >= 500 and main >= 0.5 * teaser_text:
         evidence.append((1.0, f"a text block of {main} characters"))
     elif shape.teasers >= 8 and main < 500:
         evidence.append((-2.5, f"{shape.teasers} teasers and no text block over {main} chars"))
-    if shape.link_density > 0.6 and main < 800:
+    if shape.link_density > 0.6 and main < 800 and not hub:
         evidence.append((-1.5, f"mostly links (density {shape.link_density:.2f})"))
 
     score = sum(weight for weight, _ in evidence)
@@ -295,8 +332,12 @@ def decide(
         signals["text_chars"] = body
     for_why = sorted(evidence, key=lambda e: abs(e[0]), reverse=True)
 
-    if text is not None and not _long_enough(text):
+    # A short post (a video, a brief) is still an article when everything else says so.
+    if text is not None and not _long_enough(text, strong=score >= 4):
         signals["why"] = f"{len(text.split())} words of text"
+        if score < 0 and any(w < 0 and "URL" in why or "front page" in why for w, why in evidence):
+            # A front page or section URL with nothing on it (a redirect stub): a listing.
+            return Decision(False, "listing", "listing or section page", score, signals)
         return Decision(False, "empty", "no article text", score, signals)
     if score > 0 or (score == 0 and body):
         signals["why"] = "; ".join(why for w, why in for_why if w > 0) or "no evidence against"
@@ -310,9 +351,9 @@ def decide(
     return Decision(False, kind, label, score, signals)
 
 
-def _long_enough(text: str) -> bool:
+def _long_enough(text: str, strong: bool = False) -> bool:
     words = len(text.split())
-    if words >= MIN_WORDS:
+    if words >= (MIN_WORDS_STRONG if strong else MIN_WORDS):
         return True
     # Chinese, Japanese, Thai…: no spaces between words, so count characters instead.
     spaceless = sum(1 for ch in text if ord(ch) >= 0x2E80)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -199,6 +200,8 @@ class ArticleExtractor:
         article = self.article_of(page, hints or {})
         text = article.text if article is not None else ""
         final = decide(page, found_via=found_via, url_shape=url_shape, text=text)
+        if article is not None and article.page is not None:
+            final.signals["fields"] = article.page.signals  # how each field was found
         if article is None or not final.is_article:
             return None, final
         article.page = PageRecord(
@@ -206,7 +209,7 @@ class ArticleExtractor:
             found_via=found_via,
             decision=final.decision,
             reason=final.reason,
-            signals={**final.signals, "fields": article.page.signals if article.page else {}},
+            signals=final.signals,
         )
         return article, final
 
@@ -233,7 +236,9 @@ class ArticleExtractor:
         text = extracted if len(extracted) >= 0.6 * len(by_rule) else by_rule
         if text is by_rule and by_rule:
             notes["text"] = "the registry's body selector"
-        text = self._strip_boilerplate(text)
+        # NFC, as trafilatura's own extract() returns it: one spelling per character
+        # (Bengali য় or Arabic أ written as letter + combining mark become one code point).
+        text = unicodedata.normalize("NFC", self._strip_boilerplate(text))
         if not text.strip():
             return None
 

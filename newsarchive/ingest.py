@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from newsarchive.arabic.dates import normalise_date
 from newsarchive.arabic.encoding import EncodingError, decode_text, has_bom
 from newsarchive.archive import Archive, RunStats
-from newsarchive.items import EXTRACT_FIELDS, Article
+from newsarchive.items import EXTRACT_FIELDS, Article, PageRecord
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,9 @@ class IngestError(Exception):
 
 class BadInput(ValueError):
     """One file or record is not an article; the message says what is wrong."""
+
+    # The page decision's record, for a saved page refused as not an article.
+    page: PageRecord | None = None
 
 
 @dataclass
@@ -423,10 +426,25 @@ def read_path(path: Path, *, url: str | None = None, source: str | None = None) 
 def _read_html(path: Path, url: str | None, source: str | None) -> Article | BadInput:
     if not url:
         return BadInput("a saved HTML page needs --url (the page's address is its identity)")
-    from newsarchive.extract import extract_file  # lazy: imports trafilatura
+    from newsarchive.extract import explain_file  # lazy: imports trafilatura
 
-    article = extract_file(path, url=url, source=source or "")
-    return article if article is not None else BadInput("no article found in the page")
+    article, decision = explain_file(path, url=url, source=source or "")
+    if article is not None:
+        return article
+    # The same decision as a crawl's: a home, section or static page is not archived.
+    refused = BadInput(
+        f"not an article: {decision.reason} ({decision.signals.get('why') or 'no text'});"
+        f" see `newsarchive extract {path} --url {url} --explain`"
+    )
+    refused.page = PageRecord(
+        url=url,
+        found_via="file",
+        decision=decision.decision,
+        reason=decision.reason,
+        signals=decision.signals,
+        outcome="skipped",
+    )
+    return refused
 
 
 def _read_blob(data: bytes, label: str, source: str | None) -> Iterator[Item]:
@@ -703,6 +721,8 @@ def ingest_paths(
     # categories and keeps superseded texts as revisions only once, so a re-ingest finds
     # every article unchanged. JSON records and seed files say what they are and replace.
     corpus_urls: set[str] = set()
+    # Decision records of saved pages (the crawl's per-page record, for `ingest --url`).
+    pages: list[PageRecord] = []
 
     def items() -> Iterator[Article]:
         for label, result, kind in reader(files, url, source):
@@ -710,6 +730,8 @@ def ingest_paths(
             if kind == "json" or _DOC_NUMBER.search(label):
                 report.unit = "records"
             if isinstance(result, BadInput):
+                if result.page is not None:
+                    pages.append(result.page)
                 reason = str(result)
                 log.info("%s: %s", label, reason)  # the report carries it; the CLI prints it
                 report.failures.append(IngestFailure(label, reason))
@@ -723,15 +745,21 @@ def ingest_paths(
 
     status = "failed"
     try:
-        for _article, outcome in archive.upsert_articles(
+        for article, outcome in archive.upsert_articles(
             items(), corpus=lambda article: article.url in corpus_urls
         ):
             stats.count(outcome)
+            if article.page is not None:
+                article.page.found_via = article.page.found_via or "file"
+                article.page.outcome = outcome.value
+                pages.append(article.page)
         status = "empty" if report.total == 0 else "failed" if report.failed else "ok"
         _register_sources(archive, sources)
     finally:
         bar.close()
         stats.pages = report.total
+        if pages:
+            archive.record_pages(pages, run_id)
         archive.finish_run(run_id, stats, status)
     log.info("%s", report.summary())
     return report

@@ -73,11 +73,14 @@ class Candidate:
         return self.value[:10]
 
 
-def localize(value: Any, tz: tzinfo | None, page_tz: tzinfo | None = None) -> str | None:
-    """``value`` (ISO string, datetime or date) as the publisher prints it: an aware time
-    converted into ``tz`` (or kept with its own offset when no zone is known), a naive one
-    read in ``tz`` (or ``page_tz``, an offset the page itself uses elsewhere), else left
-    naive: offset unknown."""
+def localize(
+    value: Any, tz: tzinfo | None, page_tz: tzinfo | None = None, *, convert: bool = False
+) -> str | None:
+    """``value`` (ISO string, datetime or date) as the publisher prints it. An aware time
+    keeps the offset the page gives, unless ``convert`` (a feed's or sitemap's UTC for the
+    same instant): then it goes into ``tz`` or ``page_tz``. A naive one is read in ``tz``
+    (or ``page_tz``, an offset the page itself uses elsewhere), else left naive: offset
+    unknown."""
     if isinstance(value, str):
         text = value.strip()
         if not text:
@@ -89,7 +92,8 @@ def localize(value: Any, tz: tzinfo | None, page_tz: tzinfo | None = None) -> st
     if isinstance(value, datetime):
         zone = tz or page_tz
         if value.tzinfo is not None:
-            return (value.astimezone(tz) if tz else value).isoformat(timespec="seconds")
+            target = (tz or page_tz) if convert else None
+            return (value.astimezone(target) if target else value).isoformat(timespec="seconds")
         stamp = value.replace(tzinfo=zone) if zone else value
         return stamp.isoformat(timespec="seconds")
     if isinstance(value, date):
@@ -184,21 +188,32 @@ class DateFinder:
         # times when the registry and the domain name no zone.
         self.page_tz: tzinfo | None = None
 
-    def add(self, value: Any, source: str, weight: float, role: str = "published") -> bool:
+    def add(
+        self,
+        value: Any,
+        source: str,
+        weight: float,
+        role: str = "published",
+        *,
+        convert: bool = False,
+    ) -> bool:
         if isinstance(value, list):
-            return any(self.add(v, source, weight, role) for v in value)
-        if isinstance(value, str) and self.tz is None and self.page_tz is None:
-            try:
-                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-                if parsed.tzinfo is not None and parsed.utcoffset():
-                    self.page_tz = parsed.tzinfo
-            except ValueError:
-                pass
-        iso = localize(value, self.tz, self.page_tz)
+            return any(self.add(v, source, weight, role, convert=convert) for v in value)
+        if isinstance(value, str) and self.tz is None and self.page_tz is None and not convert:
+            self._learn_offset(value)
+        iso = localize(value, self.tz, self.page_tz, convert=convert)
         if not iso or not re.match(r"(?:19|20)\d\d-\d\d-\d\d", iso):
             return False
         self.candidates.append(Candidate(iso, source, weight, role))
         return True
+
+    def _learn_offset(self, value: str) -> None:
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return
+        if parsed.tzinfo is not None and parsed.utcoffset():
+            self.page_tz = parsed.tzinfo
 
     def add_text(self, text: str, source: str, weight: float) -> bool:
         """Dates in a short date line, with their published/updated labels."""
@@ -214,10 +229,16 @@ class DateFinder:
 
     def from_metadata(self, hints: dict[str, Any]) -> None:
         page = self.page
+        # The page's own offsets first, so a feed's UTC can be put into the page's zone.
+        for key in ("datePublished", "dateModified", "dateCreated"):
+            value = page.ld_first(key)
+            if value and self.tz is None and self.page_tz is None:
+                self._learn_offset(value)
+        hint = "the crawl's hint (feed, sitemap or REST API)"
         if hints.get("published"):
-            self.add(hints["published"], "the crawl's hint (feed, sitemap or REST API)", 3.5)
+            self.add(hints["published"], hint, 3.5, convert=True)
         if hints.get("modified"):
-            self.add(hints["modified"], "the crawl's hint", 3.5, "modified")
+            self.add(hints["modified"], hint, 3.5, "modified", convert=True)
         for key, weight in (("datePublished", 3.0), ("dateCreated", 2.0)):
             value = page.ld_first(key)
             if value:
@@ -237,7 +258,7 @@ class DateFinder:
         tree = self.page.tree
         scope = region if region is not None else tree
         for node in scope.iter("time"):
-            if region is None and _furniture(node):
+            if _furniture(node):
                 continue
             prop = (node.get("itemprop") or "").lower()
             klass = (node.get("class") or "").lower()
@@ -261,7 +282,7 @@ class DateFinder:
             marker = f"{node.get('class', '')} {node.get('id', '')}"
             if not _DATE_HINT.search(marker) or node.tag in ("script", "style", "body"):
                 continue
-            if _furniture(node) if region is None else False:
+            if _furniture(node):  # a "most read" box inside a loose region too
                 continue
             # Only the start of the node: a "date" class on a wrapper must not cost a walk
             # over the whole page's text.
@@ -317,9 +338,11 @@ class DateFinder:
                 # A theme's "today" bar: the crawl day only when nothing contradicts it.
                 cand.weight -= 2.0
                 checks.append(f"{cand.day} from {cand.source} is the crawl day")
-        # Agreement between channels is support.
+        # Agreement between channels is support: per distinct channel, so ten copies of
+        # one sidebar date do not outvote the URL.
         for cand in published:
-            cand.weight += 0.25 * (sum(1 for c in published if c.day == cand.day) - 1)
+            channels = {c.source for c in published if c.day == cand.day} - {cand.source}
+            cand.weight += 0.25 * min(len(channels), 3)
         best = max(published, key=lambda c: c.weight, default=None)
         if best is not None and best.weight <= 0:
             best = None

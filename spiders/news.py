@@ -101,7 +101,8 @@ class NewsSpider(scrapy.Spider):
         # plain sitemaps) wait for it: it gives every post's exact dates, which the page
         # alone may not (a page dated only in its text gives the day, not the time).
         self.wp_pending = bool(self.site.wp_api)
-        self.deferred: set[str] = set()
+        # URL → (how it was found, depth), while the REST API is read.
+        self.deferred: dict[str, tuple[str, int]] = {}
         self.pool: ProcessPoolExecutor | None = None
         # The shape of this site's article URLs, learned from its feeds, sitemaps and API
         # and from the pages decided to be articles (newsarchive.decide.UrlProfile).
@@ -194,10 +195,10 @@ class NewsSpider(scrapy.Spider):
             self.requested.add(url)
             return None
         if self.wp_pending and not self.hints[url].published:
-            self.deferred.add(url)
+            self.deferred.setdefault(url, (found_via, depth))
             return None
         self.requested.add(url)
-        self.deferred.discard(url)
+        self.deferred.pop(url, None)
         if not self.refresh and url in self.known:
             _, known_modified = self.known[url]
             if not later(entry.modified, known_modified):
@@ -296,9 +297,9 @@ class NewsSpider(scrapy.Spider):
     def wp_done(self) -> Iterator[scrapy.Request]:
         """The REST API is read (or absent): release the article URLs that waited."""
         self.wp_pending = False
-        waiting, self.deferred = sorted(self.deferred), set()
-        for url in waiting:
-            if request := self.article_request(self.hints[url]):
+        waiting, self.deferred = sorted(self.deferred.items()), {}
+        for url, (found_via, depth) in waiting:
+            if request := self.article_request(self.hints[url], found_via, depth):
                 yield request
 
     def idle(self) -> None:
@@ -429,7 +430,7 @@ class NewsSpider(scrapy.Spider):
                 listed = self._teaser_date(link) if self.since else None
                 dated += bool(listed)
                 recent += bool(listed and listed[:10] >= self.since)
-                in_nav = bool(link.xpath(_NAV))
+                in_nav = link.xpath(_NAV).get() == "1"  # a boolean XPath: "0" or "1"
                 request = self.article_request(
                     Entry(url=url, listed=listed), "section" if in_nav else "listing", depth + 1
                 )

@@ -66,7 +66,7 @@ def test_extract_errors_are_one_line(tmp_path):
     empty.write_text("<html><body><p>قصير</p></body></html>", encoding="utf-8")
     result = CliRunner().invoke(cli, ["extract", str(empty), "--json"])
     assert result.exit_code == 1
-    assert "no article text found" in result.output
+    assert "not archived as an article: no article text" in result.output
     result = CliRunner().invoke(cli, ["extract", str(empty), "--source", "nosuch"])
     assert result.exit_code == 1
     assert "unknown source 'nosuch'" in result.output
@@ -160,4 +160,5 @@ def test_a_saved_home_page_is_not_an_article():
         pytest.skip(f"{home} not found: the saved homepages live in ../shared/data/real-pages")
     result = CliRunner().invoke(cli, ["extract", str(home), "--url", "http://aljazair24.com/"])
     assert result.exit_code == 1
-    assert "not a listing" in result.output
+    assert "listing or section page" in result.output
+    assert "body class home" in result.output  # the evidence, in one line

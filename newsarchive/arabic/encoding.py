@@ -11,7 +11,9 @@ windows-1256, a windows-1256 page declared as ISO-8859-1). The rules, in order:
    (iso-8859-1, latin-1, windows-1252, ascii) on Arabic bytes mean windows-1256: Arabic
    servers default to them, and every byte ≥ 0x80 in such a page is really an Arabic letter.
 4. charset-normalizer, restricted to the encodings Arabic pages use (utf-8, cp1256,
-   iso-8859-6) so it cannot wander off to e.g. cp1250.
+   iso-8859-6), accepted only when the result reads as Arabic.
+5. For pages that are not Arabic at all (a mislabelled or unlabelled European page), a
+   declared Latin label, then charset-normalizer's full detection.
 Whatever is chosen must pass the mojibake check, else EncodingError.
 """
 
@@ -104,6 +106,19 @@ def _arabic_share(text: str) -> float:
     return len(_ARABIC_LETTER.findall(text)) / non_ascii
 
 
+_TAG = re.compile(r"<(?:script|style)\b.*?</(?:script|style)>|<[^>]*>", re.S | re.I)
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def _reads_as_arabic(text: str) -> bool:
+    """Whether the visible text is mostly Arabic letters. A Latin page decoded as cp1256
+    has Arabic "letters" only where its accents were (ä → ن), among many Latin ones."""
+    visible = _TAG.sub(" ", text[:200_000])
+    arabic = len(_ARABIC_LETTER.findall(visible))
+    latin = len(_LATIN_LETTER.findall(visible))
+    return arabic >= 20 and arabic >= 0.3 * (arabic + latin)
+
+
 def _try(body: bytes, encoding: str) -> str | None:
     try:
         text = body.decode(encoding)
@@ -156,8 +171,10 @@ def _decode(body: bytes, declared: list[str], what: str) -> tuple[str, str]:
             if text is None:
                 continue
             share = _arabic_share(text)
-            if name == "cp1256" and encoding in _LATIN and share < 0.5:
-                continue  # no Arabic there: the Latin label was right (e.g. a French page)
+            if name == "cp1256" and encoding in _LATIN and not _reads_as_arabic(text):
+                # No Arabic there: the Latin label was right (a French or German page,
+                # whose few accented letters cp1256 would turn into Arabic ones).
+                continue
             candidates.append((share, name, text))
             break
     if candidates:
@@ -168,12 +185,30 @@ def _decode(body: bytes, declared: list[str], what: str) -> tuple[str, str]:
 
     from charset_normalizer import from_bytes  # deferred: only mislabelled pages get here
 
+    # Arabic code pages first, and only where the bytes read as Arabic: cp1256 maps every
+    # byte, so it "decodes" any Latin page too, and must not win without Arabic letters.
     best = from_bytes(body, cp_isolation=["utf_8", "cp1256", "iso8859_6"]).best()
     if best is not None:
         text = str(best)
-        if not _mojibake_reason(text) and _arabic_share(text) >= 0.5:
+        if not _mojibake_reason(text) and _reads_as_arabic(text):
             return text, _canonical(best.encoding) or best.encoding
-    raise _fail(what, "no declared or detected charset gives clean Arabic")
+    arabic = _try(body, "cp1256")
+    if arabic is not None and _reads_as_arabic(arabic):
+        return arabic, "cp1256"
+    # Not Arabic: whatever the bytes are (a German page in windows-1252, a Polish one in
+    # iso-8859-2, a Russian one in koi8-r), charset-normalizer's full detection.
+    for declared_name in declared:
+        if declared_name not in _LATIN:
+            continue
+        text = _try(body, declared_name)
+        if text is not None:
+            return text, declared_name
+    best = from_bytes(body).best()
+    if best is not None:
+        text = str(best)
+        if not _mojibake_reason(text):
+            return text, _canonical(best.encoding) or best.encoding
+    raise _fail(what, "no declared or detected charset gives clean text")
 
 
 def decode_html(body: bytes, header_encoding: str | None = None) -> tuple[str, str]:
