@@ -117,14 +117,19 @@ def unpack(peers: Path, name: str, into: Path) -> Path | None:
     return into / name
 
 
-def load_trafilatura(root: Path, limit: int | None) -> list[Page]:
-    evaldata = json.loads((root / "evaldata.json").read_text(encoding="utf-8"))
+def _indexed_pages(root: Path, index: str, folder: str, limit: int | None) -> list[Page]:
+    """Pages listed in a JSON index of url → {"file": …}, those present in ``folder``."""
+    entries = json.loads((root / index).read_text(encoding="utf-8"))
     pages = [
-        Page(item["file"], root / "eval" / item["file"], url, item)
-        for url, item in evaldata.items()
-        if (root / "eval" / item["file"]).is_file()
+        Page(item["file"], root / folder / item["file"], url, item)
+        for url, item in entries.items()
+        if (root / folder / item["file"]).is_file()
     ]
     return pages[:limit]
+
+
+def load_trafilatura(root: Path, limit: int | None) -> list[Page]:
+    return _indexed_pages(root, "evaldata.json", "eval", limit)
 
 
 def load_scrapinghub(root: Path, limit: int | None) -> list[Page]:
@@ -140,13 +145,7 @@ def load_scrapinghub(root: Path, limit: int | None) -> list[Page]:
 
 
 def load_htmldate(root: Path, limit: int | None) -> list[Page]:
-    truth = json.loads((root / "eval_mediacloud_2020.json").read_text(encoding="utf-8"))
-    pages = [
-        Page(item["file"], root / "test_set" / item["file"], url, item)
-        for url, item in truth.items()
-        if (root / "test_set" / item["file"]).is_file()
-    ]
-    return pages[:limit]
+    return _indexed_pages(root, "eval_mediacloud_2020.json", "test_set", limit)
 
 
 LOADERS: dict[str, Callable[[Path, int | None], list[Page]]] = {

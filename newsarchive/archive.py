@@ -680,7 +680,7 @@ class Archive:
                     json.dumps(record.signals or {}, ensure_ascii=False, default=_json_value),
                     record.outcome,
                     record.fetched or now,
-                    getattr(record, "article_id", None),
+                    record.article_id,
                 )
             )
         if rows:

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from newsarchive.page import ARTICLE_TYPES, Page
 
-__all__ = ["Decision", "UrlProfile", "decide", "page_shape", "url_evidence"]
+__all__ = ["Decision", "UrlProfile", "decide", "long_enough", "page_shape", "url_evidence"]
 
 # Characters of article text below which a page is a stub, a gallery or a teaser. Counted
 # in characters, not words, so scripts written without spaces are measured fairly.
@@ -333,7 +333,7 @@ def decide(
     for_why = sorted(evidence, key=lambda e: abs(e[0]), reverse=True)
 
     # A short post (a video, a brief) is still an article when everything else says so.
-    if text is not None and not _long_enough(text, strong=score >= 4):
+    if text is not None and not long_enough(text, strong=score >= 4):
         signals["why"] = f"{len(text.split())} words of text"
         if score < 0 and any(w < 0 and "URL" in why or "front page" in why for w, why in evidence):
             # A front page or section URL with nothing on it (a redirect stub): a listing.
@@ -351,7 +351,9 @@ def decide(
     return Decision(False, kind, label, score, signals)
 
 
-def _long_enough(text: str, strong: bool = False) -> bool:
+def long_enough(text: str, strong: bool = False) -> bool:
+    """Whether ``text`` is long enough to be an article (``strong``: the page's own
+    signals all say it is one, so a brief or a video post counts)."""
     words = len(text.split())
     if words >= (MIN_WORDS_STRONG if strong else MIN_WORDS):
         return True

@@ -40,7 +40,7 @@ from trafilatura.settings import Extractor
 from newsarchive.arabic.bylines import agency_in_text, split_credit
 from newsarchive.arabic.dates import search_dates, zone_for_host
 from newsarchive.arabic.encoding import EncodingError
-from newsarchive.decide import Decision, decide
+from newsarchive.decide import Decision, decide, long_enough
 from newsarchive.items import Article, PageRecord
 from newsarchive.page import Page, canonical_url, clean_url, ld_strings, parse_page
 from newsarchive.pagedates import DateFinder, article_region
@@ -153,7 +153,6 @@ class ArticleExtractor:
         # Title ends seen on this site's pages ("… - جريدة الموعد"): one that recurs is the
         # site's name even where og:site_name is missing.
         self._title_ends: Counter[str] = Counter()
-        self._titles_seen = 0
 
     def extract(
         self,
@@ -172,7 +171,7 @@ class ArticleExtractor:
         if page is None:
             return None
         article = self.article_of(page, hints or {})
-        if article is None or not _long_enough(article.text):
+        if article is None or not long_enough(article.text):
             return None
         return article
 
@@ -197,11 +196,12 @@ class ArticleExtractor:
             # Overwhelming evidence (a WordPress category page found in a menu): the
             # text extraction would only confirm it.
             return None, first
-        article = self.article_of(page, hints or {})
+        fields: dict[str, Any] = {}
+        article = self.article_of(page, hints or {}, fields)
         text = article.text if article is not None else ""
         final = decide(page, found_via=found_via, url_shape=url_shape, text=text)
-        if article is not None and article.page is not None:
-            final.signals["fields"] = article.page.signals  # how each field was found
+        if article is not None:
+            final.signals["fields"] = fields  # how each field was found
         if article is None or not final.is_article:
             return None, final
         article.page = PageRecord(
@@ -215,10 +215,11 @@ class ArticleExtractor:
 
     # -- one page → one Article --
 
-    def article_of(self, page: Page, hints: dict[str, Any]) -> Article | None:
+    def article_of(
+        self, page: Page, hints: dict[str, Any], notes: dict[str, Any] | None = None
+    ) -> Article | None:
         """Every field of the article in ``page``; None without any text. How each
-        guessed field was found goes into ``article.page.signals`` (a provisional record
-        that ``extract_decided`` completes)."""
+        guessed field was found goes into ``notes``."""
         tree, url = page.tree, page.url
         self._options.url = url
         self._options.source = url
@@ -227,7 +228,7 @@ class ArticleExtractor:
         except Exception:  # trafilatura bugs on odd markup must not stop a crawl
             logger.warning("trafilatura failed on %s", url, exc_info=True)
             doc = None
-        notes: dict[str, Any] = {}
+        notes = {} if notes is None else notes
 
         # The registry's body selector is an override for pages trafilatura misses
         # (DESIGN.md): its text wins only when trafilatura's is missing or clearly short.
@@ -250,7 +251,7 @@ class ArticleExtractor:
         notes["timezone"] = zone_note
         published, modified = self._dates(page, title, text, hints, tz, notes)
         author, agency = self._credit_of(page, hints, text, notes)
-        article = Article(
+        return Article(
             url=page.canonical,
             title=title,
             text=text,
@@ -265,9 +266,6 @@ class ArticleExtractor:
             tags=list(hints.get("tags") or self._tags(page)),
             image=self._image(page, url),
         )
-        article.page = PageRecord(url=article.url, found_via="", decision="", reason="")
-        article.page.signals = notes
-        return article
 
     # -- fields --
 
@@ -330,7 +328,8 @@ class ArticleExtractor:
     def _title_of(self, page: Page, hints: dict[str, Any], notes: dict[str, Any]) -> str:
         tree = page.tree
         h1 = next((_text_of(n) for n in tree.iter("h1") if _text_of(n)), None)
-        html_title = _text_of(tree.find(".//title")) if tree.find(".//title") is not None else ""
+        title_node = tree.find(".//title")
+        html_title = _text_of(title_node) if title_node is not None else ""
         self._learn_title_ends(html_title, h1)
         for source, value in (
             ("the crawl's hint", hints.get("title")),
@@ -359,7 +358,6 @@ class ArticleExtractor:
         parts = _TITLE_SEPARATORS.split(html_title)
         if len(parts) < 2:
             return
-        self._titles_seen += 1
         if h1 and h1 in html_title:
             rest = [p for p in (parts[0], parts[-1]) if p and p not in h1 and h1 not in p]
         else:
@@ -388,7 +386,7 @@ class ArticleExtractor:
         tz: tzinfo | None,
         notes: dict[str, Any],
     ) -> tuple[str | None, str | None]:
-        finder = DateFinder(page, tz, title=title)
+        finder = DateFinder(page, tz)
         finder.from_metadata(hints)
         if self._date:
             raw = self._rule_first(self._date, page.tree)
@@ -533,12 +531,6 @@ def strip_site_name(title: str, site_names: Iterable[str], other: str | None = N
         else:
             return title
     return title
-
-
-def _long_enough(text: str) -> bool:
-    from newsarchive.decide import _long_enough as long_enough
-
-    return long_enough(text)
 
 
 def page_kind(body: bytes | str, url: str = "") -> str:

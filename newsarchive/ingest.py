@@ -442,7 +442,6 @@ def _read_html(path: Path, url: str | None, source: str | None) -> Article | Bad
         decision=decision.decision,
         reason=decision.reason,
         signals=decision.signals,
-        outcome="skipped",
     )
     return refused
 

@@ -100,3 +100,7 @@ class PageRecord:
     run_id: int | None = None
     # The archived article's id, once the pipeline has written it.
     article_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.outcome is None and self.decision in ("not-article", "error"):
+            self.outcome = "skipped" if self.decision == "not-article" else "failed"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -89,18 +88,16 @@ def localize(
             value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             return parse_arabic_date(text, tz=tz or page_tz)
-    if isinstance(value, datetime):
-        zone = tz or page_tz
-        if value.tzinfo is not None:
-            target = (tz or page_tz) if convert else None
-            return (value.astimezone(target) if target else value).isoformat(timespec="seconds")
+    zone = tz or page_tz
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time(0))
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is not None:
+        stamp = value.astimezone(zone) if convert and zone else value
+    else:
         stamp = value.replace(tzinfo=zone) if zone else value
-        return stamp.isoformat(timespec="seconds")
-    if isinstance(value, date):
-        zone = tz or page_tz
-        stamp = datetime.combine(value, time(0))
-        return (stamp.replace(tzinfo=zone) if zone else stamp).isoformat(timespec="seconds")
-    return None
+    return stamp.isoformat(timespec="seconds")
 
 
 def _furniture(node: HtmlElement) -> bool:
@@ -171,18 +168,10 @@ def _url_date(url: str) -> tuple[int, int, int | None] | None:
 class DateFinder:
     """Collects date candidates for one page and picks the best supported ones."""
 
-    def __init__(
-        self,
-        page: Page,
-        tz: tzinfo | None,
-        *,
-        title: str | None = None,
-        now: datetime | None = None,
-    ) -> None:
+    def __init__(self, page: Page, tz: tzinfo | None, *, now: datetime | None = None) -> None:
         self.page = page
         self.tz = tz
         self.now = now or datetime.now(tz).replace(tzinfo=None)
-        self.title = title
         self.candidates: list[Candidate] = []
         # An offset the page itself uses (JSON-LD "+03:00"): the best guess for its naive
         # times when the registry and the domain name no zone.
@@ -229,7 +218,7 @@ class DateFinder:
 
     def from_metadata(self, hints: dict[str, Any]) -> None:
         page = self.page
-        # The page's own offsets first, so a feed's UTC can be put into the page's zone.
+        # The offset of the page's JSON-LD first: the zone a feed's UTC time goes into.
         for key in ("datePublished", "dateModified", "dateCreated"):
             value = page.ld_first(key)
             if value and self.tz is None and self.page_tz is None:
@@ -252,11 +241,10 @@ class DateFinder:
             if page.first(key) and self.add(page.first(key), f"meta {key}", 2.5, "modified"):
                 break
 
-    def from_region(self, region: HtmlElement | None, rules: Iterable[Callable] = ()) -> None:
+    def from_region(self, region: HtmlElement | None) -> None:
         """<time> elements and date lines in the article's region, or, without one, in
         the page outside its furniture."""
-        tree = self.page.tree
-        scope = region if region is not None else tree
+        scope = region if region is not None else self.page.tree
         for node in scope.iter("time"):
             if _furniture(node):
                 continue
@@ -274,11 +262,7 @@ class DateFinder:
             text = " ".join(node.text_content().split())
             if text:
                 self.add_text(text, "<time> text", 2.0)
-        seen = 0
-        for node in scope.xpath(".//*[@class or @id]"):
-            if seen >= 3000:
-                break
-            seen += 1
+        for node in itertools.islice(scope.xpath(".//*[@class or @id]"), 3000):
             marker = f"{node.get('class', '')} {node.get('id', '')}"
             if not _DATE_HINT.search(marker) or node.tag in ("script", "style", "body"):
                 continue

@@ -79,7 +79,7 @@ class ArchivePipeline:
             reason = "no title or text"
             self.crawler.stats.inc_value(f"newsarchive/dropped/{reason}")
             page = item.page or PageRecord(item.url, "unknown", "not-article", reason)
-            page.decision, page.reason = "not-article", reason
+            page.decision, page.reason, page.outcome = "not-article", reason, "skipped"
             self.keep_page(page)
             self.flush_if_due()
             raise DropItem(f"{item.url}: {reason}")
@@ -97,8 +97,6 @@ class ArchivePipeline:
             log.error("%s: page record with an unknown decision %r", page.url, page.decision)
             return
         page.fetched = page.fetched or now_iso()
-        if page.outcome is None and page.decision != "article":
-            page.outcome = "skipped" if page.decision == "not-article" else "failed"
         if page.decision != "article":
             self.not_archived.example(page.reason, page.url)
         if page.decision == "error":

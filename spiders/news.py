@@ -148,7 +148,6 @@ class NewsSpider(scrapy.Spider):
             reason=reason,
             status=status,
             signals=signals or {},
-            outcome="skipped" if decision != "error" else "failed",
         )
 
     def note(self, channel: str, outcome: str) -> None:
@@ -408,6 +407,12 @@ class NewsSpider(scrapy.Spider):
                     page_no=page_no + 1,
                 )
 
+    def _link_requests(self, response: Response, depth: int) -> Iterator[scrapy.Request]:
+        """The requests of ``_follow_links`` alone, for pages that are not listings' own."""
+        for request, *_ in self._follow_links(response, depth):
+            if request is not None:
+                yield request
+
     def _follow_links(
         self, response: Response, depth: int
     ) -> Iterator[tuple[scrapy.Request | None, int, int, int]]:
@@ -521,13 +526,11 @@ class NewsSpider(scrapy.Spider):
             ):
                 # A section page reached through a link: walk it as the listing it is.
                 self.stat("listing_pages")
-                for request, *_ in self._follow_links(response, depth):
-                    if request is not None:
-                        yield request
+                for request in self._link_requests(response, depth):  # async: no yield from
+                    yield request
             elif follow and decision.kind == "empty":
-                for request, *_ in self._follow_links(response, depth):
-                    if request is not None:
-                        yield request
+                for request in self._link_requests(response, depth):  # async: no yield from
+                    yield request
             return
         self.profile.learn(url)
         record = article.page
@@ -563,9 +566,8 @@ class NewsSpider(scrapy.Spider):
         if self.settings.getbool("NEWSARCHIVE_FOLLOW_ARTICLE_LINKS") and depth < (
             self.settings.getint("NEWSARCHIVE_DISCOVERY_DEPTH", 3)
         ):
-            for request, *_ in self._follow_links(response, depth):
-                if request is not None:
-                    yield request
+            for request in self._link_requests(response, depth):  # async: no yield from
+                yield request
         yield article
 
     def article_failed(self, failure: Failure) -> Iterator[PageRecord]:

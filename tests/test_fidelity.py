@@ -8,7 +8,6 @@ The last tests run the real pages of ../shared/data (skipped where it is absent)
 
 import json
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,17 +17,7 @@ from newsarchive.arabic.dates import zone_for_host
 from newsarchive.arabic.encoding import EncodingError
 from newsarchive.extract import ArticleExtractor, explain_file, page_kind
 from newsarchive.page import parse_page
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-PAGES = SHARED / "data" / "pages"
-REAL_PAGES = SHARED / "data" / "real-pages"
-
-
-def shared(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"../shared/data not found: {path} (the shared data folder is absent)")
-    return path
-
+from tests.test_extract import HOMEPAGES, PAGES, REAL_PAGES, shared
 
 # Our own article text: a made-up municipal story, six paragraphs (~900 characters).
 PARAS = [
@@ -884,17 +873,6 @@ def test_undeclared_windows_1252_german_page_is_not_refused():
 
 
 # --- the real pages of ../shared/data ---------------------------------------------------
-
-HOMEPAGES = [
-    "aljazair24.com",
-    "djazairess.com",
-    "elbilad.net",
-    "eldjazair365.com",
-    "elhiwardz.com",
-    "elkhabar.com",
-    "ennaharonline.com",
-    "el-massa.com",  # a 914-character meta-refresh stub served at "/" (see SOURCES.md)
-]
 
 
 @pytest.mark.parametrize("name", HOMEPAGES)
