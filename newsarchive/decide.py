@@ -306,16 +306,16 @@ def decide(
         # the page is mostly links (then the "text" is teaser after teaser).
         main = body
     teaser_text = shape.teasers * 80  # a headline and its excerpt
-    hub = shape.main_chars < 200 and (
-        shape.teasers >= 8  # headlines in h2-h4 or <article>, as listings set them
-        or (shape.headlines >= 10 and (shape.link_density >= 0.5 or shape.headlines >= 40))
-    )
+    # Headlines in h2-h4 or <article>, as listings set them, with little extracted text;
+    # or headline links anywhere on a page that is mostly links.
+    teaser_wall = shape.teasers >= 8 and main < 1200
+    link_hub = shape.headlines >= 10 and (shape.link_density >= 0.5 or shape.headlines >= 40)
+    hub = shape.main_chars < 200 and (teaser_wall or link_hub)
     if hub:
-        # No paragraph block of its own, mostly links, many of them headlines: a front
-        # page or section whatever its markup; its extracted "text" is excerpts joined.
-        evidence.append(
-            (-2.5, f"a hub of {shape.headlines} headline links, no text block of its own")
-        )
+        # No paragraph block of its own: a front page or section whatever its markup; its
+        # extracted "text" is excerpts joined.
+        count = shape.headlines if link_hub else shape.teasers
+        evidence.append((-2.5, f"a hub of {count} headline links, no text block of its own"))
     elif main >= 1200 and main >= 0.8 * teaser_text:
         evidence.append((2.5, f"one dominant text block ({main} characters)"))
     elif main >= 500 and main >= 0.5 * teaser_text:
