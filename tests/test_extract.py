@@ -166,6 +166,17 @@ def test_mojibake_is_refused():
         ArticleExtractor().extract(double_encoded, "https://example.com/x")
 
 
+def test_a_few_replacement_characters_served_in_utf8_are_kept():
+    """U+FFFD already in valid UTF-8 bytes is the site's own damage: no other decoding
+    repairs it, so the page is read (trafilatura would be) rather than refused; a page
+    made mostly of them still is."""
+    html = page("", f"<p>{BODY} \ufffd\ufffd\ufffd</p>" + "<p>x</p>" * 20)
+    text, encoding = decode_html(html.encode("utf-8"))
+    assert encoding == "utf-8" and text.count("\ufffd") == 3
+    with pytest.raises(EncodingError):
+        decode_html(page("", "<p>" + "\ufffd" * 400 + "</p>").encode("utf-8"))
+
+
 def test_date_only_in_body_text_is_not_january_first():
     html = page(
         "<title>خبر</title>",

@@ -5,7 +5,8 @@ windows-1256, a windows-1256 page declared as ISO-8859-1). The rules, in order:
 
 1. A byte-order mark wins (WHATWG "decode" algorithm: the BOM overrides every label).
 2. Bytes that are valid UTF-8 are UTF-8, whatever the label says: random windows-1256 text
-   is almost never valid UTF-8, so this test has practically no false positives.
+   is almost never valid UTF-8, so this test has practically no false positives. So are
+   bytes that are UTF-8 but for a few stray ones (ten valid sequences a stray byte).
 3. The declared charsets (HTTP header, then ``<meta charset>``/http-equiv): each is tried and
    the one that decodes strictly to Arabic without mojibake wins. Latin labels
    (iso-8859-1, latin-1, windows-1252, ascii) on Arabic bytes mean windows-1256: Arabic
@@ -80,8 +81,10 @@ def _canonical(label: str | None) -> str | None:
         return None
 
 
-def _mojibake_reason(text: str) -> str | None:
-    """Why ``text`` looks like mis-decoded bytes, or None when it looks clean."""
+def _mojibake_reason(text: str, *, in_bytes: bool = False) -> str | None:
+    """Why ``text`` looks like mis-decoded bytes, or None when it looks clean.
+    ``in_bytes``: the text is valid UTF-8, so its U+FFFD were in the bytes as served (the
+    site's own damage, which no other decoding repairs): only a page full of them fails."""
     # Cheap searches first: a clean page (nearly all of them) has none of these, and
     # counting every Arabic letter of a 100 KB page is the costly part (bench_crawl).
     if _MOJIBAKE_LATIN.search(text) or _MOJIBAKE_1256.search(text):
@@ -89,7 +92,7 @@ def _mojibake_reason(text: str) -> str | None:
         if pairs >= 3 and pairs * 20 >= len(_ARABIC_LETTER.findall(text)):
             return f"{pairs} mojibake sequences such as 'Ø§Ù„' or 'ط§ظ„'"
     replacements = text.count("\ufffd")
-    if replacements >= 3 and replacements * 100 >= len(text) / 10:
+    if replacements >= 3 and replacements * (5 if in_bytes else 100) >= len(text) / 10:
         return f"{replacements} U+FFFD replacement characters"
     if _C1.search(text):
         controls = len(_C1.findall(text))
@@ -100,7 +103,7 @@ def _mojibake_reason(text: str) -> str | None:
 
 def _arabic_share(text: str) -> float:
     """Arabic letters among the non-ASCII characters: near 1 for a correct decode."""
-    non_ascii = sum(1 for ch in text if ord(ch) > 0x7F)
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     if not non_ascii:
         return 0.0
     return len(_ARABIC_LETTER.findall(text)) / non_ascii
@@ -144,6 +147,20 @@ def _fail(what: str, reason: str) -> EncodingError:
     return EncodingError(f"cannot decode {what} as Arabic text ({reason}); re-save it as UTF-8")
 
 
+def _nearly_utf8(body: bytes) -> str | None:
+    """UTF-8 with a few stray bytes (one Latin-1 "ä" in an ad script of a UTF-8 page),
+    with those few replaced. Text in a single-byte code page almost never forms valid
+    multi-byte sequences (a cp1256 Arabic letter is a UTF-8 lead byte followed by another
+    letter, not a continuation byte), so ten valid sequences a stray byte is UTF-8;
+    charset detection on such a page picks mac-roman or cp1250 and garbles every letter."""
+    text = body.decode("utf-8", errors="replace")
+    stray = text.count("\ufffd") - body.count("\ufffd".encode())
+    valid = len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")
+    if valid >= 20 and valid >= 10 * stray and not _mojibake_reason(text):
+        return text
+    return None
+
+
 def _decode(body: bytes, declared: list[str], what: str) -> tuple[str, str]:
     for bom, encoding in _BOMS:
         if body.startswith(bom):
@@ -157,10 +174,13 @@ def _decode(body: bytes, declared: list[str], what: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     else:
-        reason = _mojibake_reason(text)
+        reason = _mojibake_reason(text, in_bytes=True)
         if reason:
             # Valid UTF-8 holding mojibake: the text was double-encoded before it reached us.
             raise _fail(what, reason)
+        return text, "utf-8"
+    text = _nearly_utf8(body)
+    if text is not None:
         return text, "utf-8"
 
     candidates: list[tuple[float, str, str]] = []
