@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
+
 from newsarchive.page import ARTICLE_TYPES, Page
 
 __all__ = ["Decision", "UrlProfile", "decide", "long_enough", "page_shape", "url_evidence"]
@@ -98,6 +100,7 @@ class Shape:
     link_chars: int  # text inside links
     teasers: int  # headline links (h1-h4 > a, or a long link text in an <article>)
     headlines: int  # links whose text reads as a headline, wherever they are
+    headline_texts: tuple[str, ...]  # their texts, to find in the extracted text
     articles: int  # <article> elements
     h1: int
 
@@ -106,42 +109,55 @@ class Shape:
         return self.link_chars / self.text_chars if self.text_chars else 0.0
 
 
+# Compiled once, and returning plain strings (smart strings keep a reference to their
+# parent, and building them was most of this function's cost).
+_BODY_PARAGRAPHS = etree.XPath(
+    "//p[not(ancestor::a or ancestor::nav or ancestor::footer or ancestor::header)]"
+)
+_TEXTS = etree.XPath(".//text()[not(ancestor::script)]", smart_strings=False)
+_LINK_TEXTS = etree.XPath(".//a//text()", smart_strings=False)
+_TEASER_LINKS = etree.XPath(
+    ".//a[@href][ancestor::h1 or ancestor::h2 or ancestor::h3 or ancestor::h4 or ancestor::article]"
+)
+_LINKS = etree.XPath(".//a[@href]")
+_COUNT_ARTICLES = etree.XPath("count(.//article)")
+_COUNT_H1 = etree.XPath("count(.//h1)")
+
+
+def _words(node: Any) -> str:
+    return " ".join(node.text_content().split())
+
+
 def page_shape(page: Page) -> Shape:
     if "shape" in page.cache:  # decide runs before and after extraction on one page
         return page.cache["shape"]
     tree = page.tree
     groups: Counter[Any] = Counter()
-    for p in tree.iter("p"):
-        if p.xpath("ancestor::a|ancestor::nav|ancestor::footer|ancestor::header"):
-            continue
+    for p in _BODY_PARAGRAPHS(tree):
         size = len(" ".join(p.text_content().split()))
         if size >= 20:
             groups[p.getparent()] += size
     main = max(groups.values(), default=0)
     body = tree.find(".//body")
     root = body if body is not None else tree
-    text_chars = sum(len(t.strip()) for t in root.xpath(".//text()[not(ancestor::script)]"))
-    link_chars = sum(len(t.strip()) for t in root.xpath(".//a//text()"))
-    teasers = 0
-    for link in root.xpath(
-        ".//h1//a[@href]|.//h2//a[@href]|.//h3//a[@href]|.//h4//a[@href]|.//article//a[@href]"
-    ):
-        if len(" ".join(link.text_content().split())) >= 20:
-            teasers += 1
+    text_chars = sum(len(t.strip()) for t in _TEXTS(root))
+    link_chars = sum(len(t.strip()) for t in _LINK_TEXTS(root))
+    teasers = sum(1 for link in _TEASER_LINKS(root) if len(_words(link)) >= 20)
     # Headline links anywhere (a bare <a> in a <div> or <li> too): 20+ characters, 4+ words.
-    headlines = 0
-    for link in root.iter("a"):
-        text = " ".join(link.text_content().split())
-        if len(text) >= 20 and len(text.split()) >= 4 and link.get("href") is not None:
-            headlines += 1
+    headlines: list[str] = []
+    for link in _LINKS(root):
+        text = _words(link)
+        if len(text) >= 20 and text.count(" ") >= 3:
+            headlines.append(text)
     shape = page.cache["shape"] = Shape(
         main_chars=main,
         text_chars=text_chars,
         link_chars=link_chars,
         teasers=teasers,
-        headlines=headlines,
-        articles=len(root.xpath(".//article")),
-        h1=len(root.xpath(".//h1")),
+        headlines=len(headlines),
+        headline_texts=tuple(headlines),
+        articles=int(_COUNT_ARTICLES(root)),
+        h1=int(_COUNT_H1(root)),
     )
     return shape
 
@@ -310,12 +326,28 @@ def decide(
     # or headline links anywhere on a page that is mostly links.
     teaser_wall = shape.teasers >= 8 and main < 1200
     link_hub = shape.headlines >= 10 and (shape.link_density >= 0.5 or shape.headlines >= 40)
+    own_text = False
+    if link_hub and text and shape.teasers < 8:
+        # Headline links outside headings (related stories, a tag cloud) around text set in
+        # <div>s: the extracted text is the page's own when the headlines are not in it.
+        # A listing's extracted text is its headlines and their excerpts.
+        flat = " ".join(text.split())
+        quoted = sum(len(h) for h in shape.headline_texts if h in flat)
+        own = len(flat) - quoted
+        signals["own_text_chars"] = own
+        if own >= 2500 and own >= 4 * quoted:
+            link_hub = False
+        # A short item amid many links, none of them in its text: weaker evidence.
+        own_text = quoted == 0 and own >= 500
     hub = shape.main_chars < 200 and (teaser_wall or link_hub)
     if hub:
         # No paragraph block of its own: a front page or section whatever its markup; its
         # extracted "text" is excerpts joined.
         count = shape.headlines if link_hub else shape.teasers
-        evidence.append((-2.5, f"a hub of {count} headline links, no text block of its own"))
+        if own_text and not teaser_wall:
+            evidence.append((-1.0, f"{count} headline links around a short text of its own"))
+        else:
+            evidence.append((-2.5, f"a hub of {count} headline links, no text block of its own"))
     elif main >= 1200 and main >= 0.8 * teaser_text:
         evidence.append((2.5, f"one dominant text block ({main} characters)"))
     elif main >= 500 and main >= 0.5 * teaser_text:
@@ -324,6 +356,14 @@ def decide(
         evidence.append((-2.5, f"{shape.teasers} teasers and no text block over {main} chars"))
     if shape.link_density > 0.6 and main < 800 and not hub:
         evidence.append((-1.5, f"mostly links (density {shape.link_density:.2f})"))
+    if (
+        any("front page" in why for _, why in evidence)
+        and shape.headlines < 5
+        and shape.teasers < 3
+        and (main >= 300 or (body or 0) >= 300)
+    ):
+        # A news front page is headline after headline; a small site's is its one text.
+        evidence.append((1.0, f"a front page with {shape.headlines} headline links"))
 
     score = sum(weight for weight, _ in evidence)
     signals["evidence"] = [f"{weight:+.1f} {why}" for weight, why in evidence]

@@ -147,9 +147,6 @@ class ArticleExtractor:
             comments=False,
             tables=True,
         )
-        # htmldate's extensive (free-text) search is the slow part and the one that turns
-        # "15 جانفي 2024" into 2024-01-01; our own text search replaces it.
-        self._date_params = {"original_date": True, "extensive_search": False}
         # Title ends seen on this site's pages ("… - جريدة الموعد"): one that recurs is the
         # site's name even where og:site_name is missing.
         self._title_ends: Counter[str] = Counter()
@@ -247,10 +244,12 @@ class ArticleExtractor:
         first_line, _, rest = text.partition("\n")
         if rest and title and " ".join(first_line.split()) == title:
             text = rest  # the headline is the title, not the first paragraph
+            notes["text_first_line"] = "the headline, kept as the title only"
         tz, zone_note = self._zone_for(url)
         notes["timezone"] = zone_note
-        published, modified = self._dates(page, title, text, hints, tz, notes)
-        author, agency = self._credit_of(page, hints, text, notes)
+        region = article_region(page, title)
+        published, modified = self._dates(page, region, title, text, hints, tz, notes)
+        author, agency = self._credit_of(page, region, hints, text, notes)
         return Article(
             url=page.canonical,
             title=title,
@@ -380,6 +379,7 @@ class ArticleExtractor:
     def _dates(
         self,
         page: Page,
+        region: HtmlElement | None,
         title: str,
         text: str,
         hints: dict[str, Any],
@@ -393,38 +393,59 @@ class ArticleExtractor:
             if raw:
                 finder.add_text(raw, "the registry's date selector", 4.0)
         strong = any(c.weight >= 2.5 and c.role == "published" for c in finder.candidates)
-        region = article_region(page, title)
         # The page's own printed date line is always read (it may contradict metadata, or
         # give the update), but only inside the article's region when there is one.
-        finder.from_region(region)
+        finder.from_region(region, title)
         url_date = finder.from_url(page.url)
         if not strong and not any(
             c.weight >= 2.0 and c.role == "published" for c in finder.candidates
         ):
-            guess = None
-            try:
-                guess = find_date(
-                    page.tree,
-                    url=page.url,
-                    max_date=(finder.now + timedelta(days=1)).strftime("%Y-%m-%d"),
-                    **self._date_params,
-                )
-            except Exception:  # htmldate bugs on odd markup must not stop a crawl
-                logger.debug("htmldate failed on %s", page.url, exc_info=True)
-            if guess:
-                guess = str(guess)[:10]
-                if guess.endswith("-01-01") and not _jan_first_supported(page, guess[:4]):
-                    notes["htmldate"] = f"unsupported 1 January {guess} discarded"
-                else:
-                    finder.add(date.fromisoformat(guess), "htmldate", 1.5)
-            if not any(c.role == "published" for c in finder.candidates):
-                finder.add_text(text[:2000], "the article's text", 0.5)
+            if any(c.role == "published" for c in finder.candidates):
+                self._htmldate(page, finder, notes, extensive=False)
+            else:
+                # Nothing found yet: htmldate with its free-text search over the page (one
+                # call: it searches the markup first), else ours over the article's text
+                # (Arabic months, Eastern digits).
+                self._htmldate(page, finder, notes, extensive=True)
+                if not any(c.role == "published" for c in finder.candidates):
+                    finder.add_text(text[:2000], "the article's text", 0.5)
         chosen = finder.choose(url_date)
         notes["dates"] = chosen
         return chosen["published"], chosen["modified"]
 
+    def _htmldate(
+        self, page: Page, finder: DateFinder, notes: dict[str, Any], *, extensive: bool
+    ) -> None:
+        """htmldate's guess as one candidate: from the markup (1.5), or with its free-text
+        search too (1.25), which reads "15 جانفي 2024" as 1 January, so an unsupported
+        1 January is discarded."""
+        guess = None
+        try:
+            guess = find_date(
+                page.tree,
+                url=page.url,
+                max_date=(finder.now + timedelta(days=1)).strftime("%Y-%m-%d"),
+                original_date=True,
+                extensive_search=extensive,
+            )
+        except Exception:  # htmldate bugs on odd markup must not stop a crawl
+            logger.debug("htmldate failed on %s", page.url, exc_info=True)
+        if not guess:
+            return
+        guess = str(guess)[:10]
+        if guess.endswith("-01-01") and not _jan_first_supported(page, guess[:4]):
+            notes["htmldate"] = f"unsupported 1 January {guess} discarded"
+            return
+        source = "htmldate with its text search" if extensive else "htmldate"
+        finder.add(date.fromisoformat(guess), source, 1.25 if extensive else 1.5)
+
     def _credit_of(
-        self, page: Page, hints: dict[str, Any], text: str, notes: dict[str, Any]
+        self,
+        page: Page,
+        region: HtmlElement | None,
+        hints: dict[str, Any],
+        text: str,
+        notes: dict[str, Any],
     ) -> tuple[str | None, str | None]:
         """(person, wire agency) from the bylines the page offers, best first: never the
         site's name, an organisation, a place dateline, a URL or image text."""
@@ -437,8 +458,11 @@ class ArticleExtractor:
         ]
         if self.rules.default_author is None:
             # The costly search of bylines in the page's markup, only for sources that
-            # may have them (a paper without bylines declares default_author).
-            candidates.append(("trafilatura's byline finder", lambda: extract_author(tree)))
+            # may have them (a paper without bylines declares default_author); in the
+            # article's region when there is one: the finder copies the tree it searches,
+            # and a byline elsewhere on the page belongs to another story.
+            scope = region if region is not None else tree
+            candidates.append(("trafilatura's byline finder", lambda: extract_author(scope)))
         site_names = self._site_names(page) + ([self.source] if self.source else [])
         domain = urlsplit(page.url).hostname
         person = agency = None

@@ -20,10 +20,11 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from newsarchive.arabic.dates import parse_arabic_date, search_dates
@@ -40,10 +41,6 @@ _MODIFIED_META = (
     "article:modified_time", "og:updated_time", "datemodified", "dcterms.modified",
     "last-modified",
 )  # fmt: skip
-# Where a theme prints a date line: class or id words.
-_DATE_HINT = re.compile(
-    r"date|time|tmstmp|timestamp|publish|posted|meta|byline|entry-header|post-info", re.I
-)
 # Site furniture whose dates are never the article's: headers and top bars (today's
 # date), menus, sidebars and widgets (other stories' dates), footers, tickers, clocks.
 _FURNITURE = re.compile(
@@ -52,6 +49,11 @@ _FURNITURE = re.compile(
     r"|latest|recent|comments?)(?:$|[\s_-])",
     re.I,
 )
+# Where a theme prints a date line: class or id words.
+_DATE_HINT = re.compile(
+    r"date|time|tmstmp|timestamp|publish|posted|meta|byline|entry-header|post-info", re.I
+)
+_MARKED = etree.XPath(".//*[@class or @id]")
 _FURNITURE_TAGS = {"header", "nav", "aside", "footer"}
 _REGION = re.compile(r"article|entry|post|story|single|content-header|news-?details|td-post", re.I)
 _URL_DATE = re.compile(
@@ -114,6 +116,13 @@ def _furniture(node: HtmlElement) -> bool:
 
 def _headline(page: Page, title: str | None) -> HtmlElement | None:
     """The <h1> (else <h2>) that carries the article's title, outside site furniture."""
+    key = ("headline", title)
+    if key not in page.cache:
+        page.cache[key] = _find_headline(page, title)
+    return page.cache[key]
+
+
+def _find_headline(page: Page, title: str | None) -> HtmlElement | None:
     wanted = " ".join((title or "").split())
     best, best_score = None, 0.0
     for tag in ("h1", "h2"):
@@ -128,6 +137,11 @@ def _headline(page: Page, title: str | None) -> HtmlElement | None:
                 best, best_score = node, score
         if best is not None and not wanted:
             return best
+    if wanted:
+        # A blog theme's <h1> is the blog's name; the post's title is an <h3>.
+        for node in page.tree.iter("h3"):
+            if " ".join(node.text_content().split()) == wanted and not _furniture(node):
+                return node
     return best
 
 
@@ -148,6 +162,49 @@ def article_region(page: Page, title: str | None = None) -> HtmlElement | None:
         if node.tag == "article" or _REGION.search(marker):
             break
     return node
+
+
+_NOT_LEAD = {"h1", "figure", "figcaption", "picture", "script", "style", "noscript", "template"}
+_CAPTION = re.compile(r"caption|credit", re.I)
+
+
+def _lead_text(
+    region: HtmlElement, headline: HtmlElement | None, limit: int = 600
+) -> tuple[str, list[str]]:
+    """The start of the region's text, and its short lines that hold a digit (a date
+    printed alone, "January 18, 2020"), without the headline itself ("Results of 11-12
+    July" is no publication date) or photo captions ("FILE PHOTO: … January 16")."""
+    pieces: list[str] = []
+    lines: list[str] = []
+    size = 0
+
+    def walk(node: HtmlElement) -> None:
+        nonlocal size
+        if size >= limit:
+            return
+        tag = node.tag if isinstance(node.tag, str) else ""
+        skip = (
+            node is headline
+            or tag in _NOT_LEAD
+            or not tag
+            or bool(_CAPTION.search(node.get("class", "")))
+        )
+        if not skip:
+            if node is not region and len(node) <= 3:
+                line = " ".join(node.text_content().split())
+                if 6 <= len(line) <= 40 and any(ch.isdigit() for ch in line):
+                    lines.append(line)
+            if node.text:
+                pieces.append(node.text)
+                size += len(node.text)
+            for child in node:
+                walk(child)
+        if node is not region and node.tail:
+            pieces.append(node.tail)
+            size += len(node.tail)
+
+    walk(region)
+    return " ".join(" ".join(pieces)[:limit].split()), lines[:6]
 
 
 def _url_date(url: str) -> tuple[int, int, int | None] | None:
@@ -241,7 +298,7 @@ class DateFinder:
             if page.first(key) and self.add(page.first(key), f"meta {key}", 2.5, "modified"):
                 break
 
-    def from_region(self, region: HtmlElement | None) -> None:
+    def from_region(self, region: HtmlElement | None, title: str | None = None) -> None:
         """<time> elements and date lines in the article's region, or, without one, in
         the page outside its furniture."""
         scope = region if region is not None else self.page.tree
@@ -262,7 +319,7 @@ class DateFinder:
             text = " ".join(node.text_content().split())
             if text:
                 self.add_text(text, "<time> text", 2.0)
-        for node in itertools.islice(scope.xpath(".//*[@class or @id]"), 3000):
+        for node in itertools.islice(_MARKED(scope), 3000):
             marker = f"{node.get('class', '')} {node.get('id', '')}"
             if not _DATE_HINT.search(marker) or node.tag in ("script", "style", "body"):
                 continue
@@ -284,8 +341,10 @@ class DateFinder:
                 break
         if region is not None:
             # Dates printed as plain text near the headline, in no marked element.
-            head = " ".join("".join(itertools.islice(region.itertext(), 40))[:600].split())
-            self.add_text(head, "text by the headline", 1.5)
+            lead, lines = _lead_text(region, _headline(self.page, title))
+            for line in lines:
+                self.add_text(line, "a date line by the headline", 2.0)
+            self.add_text(lead, "text by the headline", 1.5)
 
     def from_url(self, url: str) -> tuple[int, int, int | None] | None:
         found = _url_date(url)
@@ -294,6 +353,36 @@ class DateFinder:
         return found
 
     # -- decision --
+
+    def _printed_offset(
+        self, best: Candidate, published: list[Candidate], checks: list[str]
+    ) -> Candidate:
+        """A UTC time in the metadata and the same instant printed on the page without an
+        offset ("10:04" beside "15:04:34Z"): the printed clock is the publisher's, so the
+        instant is stored in that offset, and the day is the one the paper printed."""
+        try:
+            utc = datetime.fromisoformat(best.value)
+        except ValueError:
+            return best
+        if utc.utcoffset() != timedelta(0) or best.value[11:19] == "00:00:00":
+            return best
+        for cand in published:
+            if cand.weight <= 1 or len(cand.value) < 16 or cand.value[11:16] == "00:00":
+                continue
+            try:
+                printed = datetime.fromisoformat(cand.value)
+            except ValueError:
+                continue
+            if printed.tzinfo is not None:
+                continue
+            offset = _offset_between(utc, printed)
+            if offset is None:
+                continue
+            zone = timezone(offset)
+            value = utc.astimezone(zone).isoformat(timespec="seconds")
+            checks.append(f"offset {value[19:]} read from the time printed by {cand.source}")
+            return Candidate(value, best.source, best.weight, best.role)
+        return best
 
     def choose(self, url_date: tuple[int, int, int | None] | None) -> dict[str, Any]:
         """(published, modified) with the evidence for each, after the cross-checks."""
@@ -340,24 +429,49 @@ class DateFinder:
             ]
             if timed:
                 best = max(timed, key=lambda c: c.weight)
+        if best is not None:
+            best = self._printed_offset(best, published, checks)
         modified = None
         for cand in sorted(
             (c for c in self.candidates if c.role == "modified"), key=lambda c: -c.weight
         ):
-            if best is None or _instant(cand.value) >= _instant(best.value):
+            # A minute's slack: "15:04" printed, "15:04:34" in JSON-LD.
+            if best is None or _instant(cand.value) >= _instant(best.value) - timedelta(minutes=1):
                 modified = cand
                 break
             checks.append(f"modified {cand.value} is before published {best.value}")
+        modified_value = modified.value if modified else None
+        if (
+            modified_value
+            and modified_value.endswith("+00:00")
+            and best is not None
+            and best.value[19:] not in ("", "+00:00")
+        ):  # the same publisher, the same clock
+            zone = datetime.fromisoformat(best.value).tzinfo
+            stamp = datetime.fromisoformat(modified_value).astimezone(zone)
+            modified_value = stamp.isoformat(timespec="seconds")
         return {
             "published": best.value if best else None,
             "published_from": best.source if best else None,
-            "modified": modified.value if modified else None,
+            "modified": modified_value,
             "modified_from": modified.source if modified else None,
             "checks": checks,
             "candidates": [
                 f"{c.role} {c.value} ({c.source}, {c.weight:+.2f})" for c in self.candidates[:12]
             ],
         }
+
+
+def _offset_between(utc: datetime, printed: datetime) -> timedelta | None:
+    """The zone offset that turns ``utc`` into the same clock time as ``printed`` (to the
+    minute, in quarter hours, at most 14 hours), or None when they are not one instant."""
+    gap = printed.replace(tzinfo=None) - utc.replace(tzinfo=None, second=0, microsecond=0)
+    quarters = round(gap / timedelta(minutes=15))
+    if not quarters or abs(quarters) > 56:
+        return None
+    if abs(gap - quarters * timedelta(minutes=15)) > timedelta(minutes=1):
+        return None
+    return quarters * timedelta(minutes=15)
 
 
 def _instant(value: str) -> datetime:

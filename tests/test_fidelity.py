@@ -431,6 +431,59 @@ def test_listing_without_telling_url_is_still_a_listing():
     assert decision.kind == "listing"
 
 
+def _div_article(links: int, paras=PARAS * 3) -> str:
+    """An article set in <div>s and <br>s (no <p>), between a tag cloud and a list of
+    related-story links that are not in headings."""
+    text = "<br><br>".join(paras)
+    related = "".join(
+        f'<div class="rel"><a href="/news/{6000 + i}">{TEASERS[i % len(TEASERS)]}</a></div>'
+        for i in range(links)
+    )
+    return html_doc(
+        f"<title>{HEADLINE}</title>",
+        f'<div class="page"><h1>{HEADLINE}</h1><div class="txt">{text}</div>'
+        f'<div class="more">{related}</div></div>',
+    )
+
+
+def test_article_in_divs_among_many_headline_links_is_an_article():
+    """Forty-eight headline links (a "hub" by count) but the extracted text is the
+    page's own, not the headlines: an article."""
+    article, decision = decided(_div_article(48), "https://www.example.com/magazin/water-network")
+    assert decision.is_article, decision.signals
+    assert FIRST_WORDS in article.text
+
+
+def test_short_item_amid_headline_links_is_an_article():
+    """A brief (four paragraphs) on a page of twenty-two headline links, none of which is
+    in its text: the links weigh less, and the URL's slug decides."""
+    html = _div_article(22, PARAS[:4])
+    article, decision = decided(html, "https://www.example.com/news/water-network-plan-417452")
+    assert decision.is_article, decision.signals
+    assert FIRST_WORDS in article.text
+
+
+def test_bare_headline_links_with_excerpts_are_still_a_listing():
+    """The same count of headline links where the extracted text is the headlines and
+    their excerpts: a listing."""
+    items = "".join(
+        f'<div class="item"><a href="/news/{7000 + i}">{TEASERS[i % len(TEASERS)]} {i}</a>'
+        f"<div>{PARAS[i % len(PARAS)][:90]}</div></div>"
+        for i in range(48)
+    )
+    html = html_doc("<title>أخبار</title>", f'<div class="list">{items}</div>')
+    article, decision = decided(html, "https://www.example.com/local-news.php")
+    assert not decision.is_article, decision.signals
+
+
+def test_small_site_front_page_that_is_its_one_text_is_kept():
+    """A front page with a block of text and almost no headline links (a one-page site)
+    is not a news front page."""
+    html = html_doc(f"<title>{HEADLINE}</title>", f"<main><h1>{HEADLINE}</h1>{paragraphs()}</main>")
+    article, decision = decided(html, "https://www.example.com/")
+    assert decision.is_article, decision.signals
+
+
 # --- 6. control characters, 7. HTML comments --------------------------------------------
 
 
@@ -695,6 +748,56 @@ def test_same_instant_same_string_whatever_the_channel(url, printed):
     assert from_page.published == hinted.published == printed
 
 
+def test_utc_metadata_beside_a_printed_local_time_keeps_the_printed_clock():
+    """JSON-LD in UTC, the page printing the same instant at its own clock without an
+    offset (a US paper: 16:38 on the 13th is 00:38Z on the 14th): the offset is read from
+    the pair, so the day stored is the one the paper printed, and modified follows it."""
+    ld = {
+        "@type": "NewsArticle",
+        "headline": HEADLINE,
+        "datePublished": "2024-04-14T00:38:07Z",
+        "dateModified": "2024-04-14T02:00:00Z",
+    }
+    head = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+    html = drupal_node(head=head, meta_line="13/04/2024 16:38")
+    article = article_of(html, "https://www.example.com/ar/node/4521")
+    assert article.published == "2024-04-13T16:38:07-08:00"
+    assert article.modified == "2024-04-13T18:00:00-08:00"
+    checks = article.page.signals["fields"]["dates"]["checks"]
+    assert any("offset -08:00" in c for c in checks), checks
+
+
+def test_date_printed_in_words_of_another_language_is_found():
+    """No date in the markup and one printed in Spanish words: htmldate's text search
+    reads it where our Arabic-first rules do not (trafilatura's set is mostly European)."""
+    spanish = [p.replace("،", ",") for p in FRENCH]
+    html = (
+        '<!DOCTYPE html><html lang="es"><head><meta charset="utf-8"><title>Nota</title>'
+        '</head><body><div class="nota"><h1>Decomisa la aduana un cargamento</h1>'
+        '<div class="info">Jueves 2 de abril de 2020 - 10:15</div>'
+        f"{paragraphs(spanish)}</div></body></html>"
+    )
+    article = article_of(html, "https://www.example.com.mx/republica/decomisa-aduana")
+    assert article.published[:10] == "2020-04-02", article.page.signals["fields"]["dates"]
+
+
+def test_utc_metadata_alone_keeps_utc():
+    ld = {"@type": "NewsArticle", "headline": HEADLINE, "datePublished": "2024-04-14T00:38:07Z"}
+    head = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+    article = article_of(drupal_node(head=head), "https://www.example.com/ar/node/4521")
+    assert article.published == "2024-04-14T00:38:07+00:00"
+
+
+def test_dates_in_the_headline_and_a_photo_caption_are_not_the_publication_date():
+    """The headline names the days it reports on and a photo caption dates the photo; the
+    date printed on a line of its own under the headline is the article's."""
+    title = "نتائج السباقات ليومي 11 و12 مارس 2024"
+    caption = '<div class="wp-caption"><img src="/a.jpg" alt="">صورة أرشيفية من 2 مارس 2024</div>'
+    html = php_news(title=title, meta_line=f"{caption}<p>14 مارس 2024</p>")
+    article = article_of(html, "https://www.example.com/news.php?id=4521")
+    assert article.published[:10] == "2024-03-14", article.page.signals["fields"]["dates"]
+
+
 # --- 12. the URL's date against a sidebar's ---------------------------------------------
 
 
@@ -870,6 +973,18 @@ def test_undeclared_windows_1252_german_page_is_not_refused():
     assert "Straßenzüge" in article.text
     assert "berichtete Frau Müller" in article.text
     assert "Überwachung der Baustelle" in article.text
+
+
+@pytest.mark.parametrize("lang", ["ar", "de"])
+def test_utf8_page_with_one_stray_latin1_byte_is_utf8(lang):
+    """One windows-1252 "ä" in an ad script of a UTF-8 page made the bytes invalid UTF-8,
+    and charset detection then read the whole page as mac-roman or cp1250."""
+    paras = PARAS if lang == "ar" else GERMAN
+    html = _latin_page(paras, lang, "utf-8").encode("utf-8")
+    body = html.replace(b"</body>", b"<script>/* M\xe4scot */</script></body>")
+    article, decision = decided(body, "https://www.example.com/nachrichten/48213")
+    assert decision.is_article, decision.signals
+    assert (FIRST_WORDS if lang == "ar" else "Straßenzüge") in article.text
 
 
 # --- the real pages of ../shared/data ---------------------------------------------------
