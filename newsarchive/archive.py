@@ -721,6 +721,68 @@ class Archive:
             )
         return found
 
+    # -- source health --
+
+    def source_activity(
+        self, recent_runs: int = 10, sample: int = 250, days: int = 30
+    ) -> dict[str, dict[str, Any]]:
+        """Per source (registered, crawled or holding articles): its latest crawl runs,
+        newest first; its article count and newest dates; the field coverage of its
+        newest ``sample`` articles, newest first; its articles per published day over the
+        last ``days`` days. The raw figures ``newsarchive.health`` judges."""
+        names = [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT name FROM sources UNION SELECT source FROM crawl_runs"
+                " WHERE kind = 'crawl' AND source IS NOT NULL"
+                " UNION SELECT DISTINCT source FROM articles WHERE source IS NOT NULL"
+            )
+        ]
+        since = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%d")
+        found: dict[str, dict[str, Any]] = {}
+        for name in sorted(names):
+            runs = [
+                {**row, "dropped_reasons": json.loads(row["dropped_reasons"] or "{}")}
+                for row in self.db.query(
+                    "SELECT id, status, started, finished, pages, new, updated, unchanged,"
+                    " failed, dropped, dropped_reasons FROM crawl_runs"
+                    " WHERE source = ? AND kind = 'crawl' ORDER BY id DESC LIMIT ?",
+                    [name, recent_runs],
+                )
+            ]
+            count, newest_published, newest_seen = self.conn.execute(
+                "SELECT count(*), max(published), max(first_seen) FROM articles WHERE source = ?",
+                (name,),
+            ).fetchone()
+            newest = [
+                {
+                    "dated": bool(published),
+                    "credited": bool(author or agency),
+                    "categorised": categories not in (None, "", "[]"),
+                    "words": words or 0,
+                }
+                for published, author, agency, categories, words in self.conn.execute(
+                    "SELECT published, author, agency, categories, word_count FROM articles"
+                    " WHERE source = ? ORDER BY id DESC LIMIT ?",
+                    (name, sample),
+                )
+            ]
+            per_day = self.conn.execute(
+                "SELECT substr(coalesce(published, first_seen), 1, 10) AS day, count(*)"
+                " FROM articles WHERE source = ? AND coalesce(published, first_seen) >= ?"
+                " GROUP BY day ORDER BY day",
+                (name, since),
+            ).fetchall()
+            found[name] = {
+                "runs": runs,
+                "articles": count,
+                "newest_published": newest_published,
+                "newest_seen": newest_seen,
+                "newest": newest,
+                "per_day": [tuple(row) for row in per_day],
+            }
+        return found
+
     # -- search (issue #4) --
 
     def search(self, query: str, **options: Any) -> SearchResults:

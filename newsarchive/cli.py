@@ -254,10 +254,12 @@ def serve(host: str, port: int, db_path: Path) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@sites_option
 @db_option
-def stats(as_json: bool, db_path: Path) -> None:
-    """Articles per source, oldest and newest, the last runs, and the pages of the
-    latest run that recorded any, counted by decision and reason.
+def stats(as_json: bool, sites_file: Path | None, db_path: Path) -> None:
+    """Articles per source, oldest and newest, the last runs, the pages of the
+    latest run that recorded any, counted by decision and reason, and each source's
+    health (see `newsarchive health`).
 
     Example:
 
@@ -265,7 +267,9 @@ def stats(as_json: bool, db_path: Path) -> None:
     """
     with opened(db_path, create=False) as archive:
         figures = archive.stats()
+    health = _source_health(db_path, sites_file)
     if as_json:
+        figures["health"] = [h.as_dict() for h in health]
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return
     click.echo(f"{figures['articles']} articles, {figures['revisions']} revisions in {db_path}")
@@ -299,6 +303,75 @@ def stats(as_json: bool, db_path: Path) -> None:
         click.echo(f"\npages of run {last_pages['run_id']}, by decision and reason:")
         rows = [(d["decision"], d["reason"] or "-", d["pages"]) for d in last_pages["decisions"]]
         _table(("decision", "reason", "pages"), rows)
+    if health:
+        click.echo("\nsource health (newsarchive health --check exits 1 when one is unhealthy):")
+        _echo_health(health)
+
+
+def _source_health(db_path: Path, sites_file: Path | None) -> list:
+    from newsarchive.health import assess_all, registry_intervals
+
+    with opened(db_path, create=False) as archive:
+        return assess_all(archive.source_activity(), registry_intervals(sites_file))
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _echo_health(report: list) -> None:
+    rows = [
+        (
+            h.source,
+            h.state,
+            (h.last_success or "-")[:16],
+            "-" if h.new_per_crawl is None else h.new_per_crawl,
+            h.trend,
+            "/".join(_percent(h.missing.get(k)) for k in ("date", "byline", "category"))
+            if h.missing
+            else "-",
+            _percent(h.dropped_share),
+            _percent(h.error_rate),
+            (h.newest_article or "-")[:16],
+        )
+        for h in report
+    ]
+    header = ("source", "state", "last success", "new/crawl", "trend")
+    _table((*header, "no date/byline/cat", "dropped", "errors", "newest article"), rows)
+    for h in report:
+        for flag in h.flags:
+            click.echo(f"  {h.source}: {flag}")
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Exit 1 naming the unhealthy sources (for monitoring).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@sites_option
+@db_option
+def health(check: bool, as_json: bool, sites_file: Path | None, db_path: Path) -> None:
+    """Is each source still yielding and still extracted well? Per source: the last
+    successful crawl, new articles per crawl and their trend, the share of its newest
+    articles missing a date, byline or category, the share of the last crawl's pages
+    dropped and failed, and its newest article; with a flag when a source stops
+    yielding, fails, or its extraction quality drops (a layout change).
+
+    Example:
+
+        newsarchive health
+
+        newsarchive health --check || mail -s "newsarchive" me@example.org
+    """
+    report = _source_health(db_path, sites_file)
+    if as_json:
+        click.echo(json.dumps([h.as_dict() for h in report], ensure_ascii=False, indent=2))
+    elif report:
+        _echo_health(report)
+    else:
+        click.echo("no sources yet: crawl or ingest something first")
+    unhealthy = [h.source for h in report if h.state == "unhealthy"]
+    if check and unhealthy:
+        click.echo(f"unhealthy: {', '.join(unhealthy)}", err=True)
+        sys.exit(1)
 
 
 @cli.command()

@@ -147,6 +147,7 @@ def register_routes(datasette):
     return [
         (rf"^/-/static-plugins/{PLUGIN_NAME}/(?P<path>.*)$", asgi_static(STATIC_DIR)),
         (r"^/-/search(?P<as_json>\.json)?$", search_page),
+        (r"^/-/health$", health_page),
     ]
 
 
@@ -474,6 +475,7 @@ def menu_links(datasette):
         {"href": datasette.urls.path("/-/search"), "label": "البحث"},
         {"href": datasette.urls.table(DATABASE_NAME, "articles"), "label": "المقالات"},
         {"href": datasette.urls.table(DATABASE_NAME, "crawl_runs"), "label": "سجل الزحف"},
+        {"href": datasette.urls.path("/-/health"), "label": "صحة المصادر"},
         {"href": datasette.urls.table(DATABASE_NAME, "pages"), "label": "الصفحات المجلوبة"},
         {"href": datasette.urls.table(DATABASE_NAME, "sources"), "label": "المصادر"},
     ]
@@ -491,3 +493,60 @@ def prepare_connection(conn, database, datasette):
     # https://www.sqlite.org/pragma.html#pragma_query_only
     if _ours(datasette, database):
         conn.execute("PRAGMA query_only = 1")
+
+
+# --- source health (/-/health) ------------------------------------------------------------
+
+HEALTH_STATES = {"unhealthy": "معتل", "warning": "تنبيه", "ok": "سليم", "new": "جديد"}
+HEALTH_TRENDS = {"rising": "في ازدياد", "steady": "ثابت", "falling": "في تراجع"}
+HEALTH_TRENDS |= {"stopped": "توقف", "-": "غير معروف بعد"}
+HEALTH_LABELS = {
+    "stale": "لا زحف ناجحا منذ مدة:",
+    "stopped": "توقف المصدر عن تقديم مقالات جديدة:",
+    "errors": "صفحات فاشلة كثيرة:",
+    "dropped": "كل الصفحات مستبعدة:",
+    "quality": "تراجعت جودة الاستخراج (تغيّر تصميم الموقع؟):",
+    "failed": "فشل آخر زحف.",
+    "killed": "أوقف آخر زحف قسرا.",
+}
+
+
+def _health_bars(per_day: list[tuple[str, int]], days: int = 30) -> list[tuple]:
+    """(day, count, x, height) for the last ``days`` days, oldest first, in a 300×40 box."""
+    from datetime import UTC, datetime, timedelta
+
+    counts = dict(per_day)
+    today = datetime.now(UTC).date()
+    span = [(today - timedelta(days=days - 1 - i)).isoformat() for i in range(days)]
+    top = max((counts.get(day, 0) for day in span), default=0) or 1
+    return [
+        (day, counts.get(day, 0), i * 10, round(38 * counts.get(day, 0) / top))
+        for i, day in enumerate(span)
+    ]
+
+
+async def health_page(datasette, request) -> Response:
+    """``/-/health``: each source's health (newsarchive.health) with its articles per day."""
+    import sqlite_utils
+
+    from newsarchive.archive import Archive
+    from newsarchive.health import assess_all, registry_intervals
+
+    if not _ours(datasette):
+        return Response.text("no archive here", status=404)
+    db = datasette.get_database(DATABASE_NAME)
+    activity = await db.execute_fn(
+        lambda conn: Archive(sqlite_utils.Database(conn)).source_activity()
+    )
+    context = {
+        "report": assess_all(activity, registry_intervals()),
+        "states": HEALTH_STATES,
+        "trends": HEALTH_TRENDS,
+        "labels": HEALTH_LABELS,
+        "bars": _health_bars,
+        "zip": zip,
+    }
+    html = await datasette.render_template(
+        "newsarchive-health.html", context, request=request, view_name="health"
+    )
+    return Response.html(html)
