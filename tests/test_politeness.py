@@ -1,5 +1,5 @@
-"""Politeness measured on the wire: robots.txt Crawl-delay and Retry-After, as seen by
-the local server's request log.
+"""Politeness measured on the wire: robots.txt rules, its Crawl-delay and Retry-After, as
+seen by the local server's request log.
 
 Times are the server's, stamped when a request is read and before it is answered (see
 ``SampleServer.requests``), so a pause the crawler takes after an answer shows in full,
@@ -9,10 +9,18 @@ the crawler spaced out itself, by delaying the first one on its way more than th
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+import json
 
-from newsarchive.politeness import retry_after_seconds
-from newsarchive.samplesite import build_site, serve
+import pytest
+import sqlite_utils
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, TextResponse
+from scrapy.settings import Settings
+from scrapy.signalmanager import SignalManager
+
+from newsarchive.politeness import RobotsTxtFirstMiddleware, retry_after_seconds
+from newsarchive.samplesite import Response, build_site, serve
 from tests.crawling import run_crawl, write_sites
 
 
@@ -28,6 +36,117 @@ def gaps(times: list[float]) -> list[float]:
 def requests_during(log: list[tuple], start: float, seconds: float) -> list[str]:
     """What reached the server in the ``seconds`` after ``start`` (a logged time)."""
     return [target for t, _, target, _ in log if start < t < start + seconds]
+
+
+class RobotsTxtOnHold:
+    """Just enough of a crawler for the robots.txt middleware: its engine answers the
+    robots.txt download with ``answer`` (a status and body, or an exception) once
+    ``release`` is set."""
+
+    def __init__(self, answer: tuple[int, bytes] | Exception):
+        self.settings = Settings({"ROBOTSTXT_OBEY": True})
+        self.signals = SignalManager()
+        self.stats = self
+        self.engine = self
+        self.spider = None
+        self.answer = answer
+        self.release = asyncio.Event()
+        self.fetched: list[str] = []
+
+    def inc_value(self, key: str, count: int = 1) -> None:
+        pass
+
+    async def download_async(self, request: Request) -> TextResponse:
+        self.fetched.append(request.url)
+        await self.release.wait()
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        status, body = self.answer
+        return TextResponse(request.url, status=status, body=body)
+
+
+async def robots_outcomes(answer: tuple[int, bytes] | Exception, requests: int = 5):
+    """What the middleware decides for requests that all arrive while robots.txt loads."""
+    crawler = RobotsTxtOnHold(answer)
+    middleware = RobotsTxtFirstMiddleware(crawler)
+
+    async def decide(number: int) -> str:
+        try:
+            await middleware.process_request(Request(f"https://news.example/{number}/"))
+        except IgnoreRequest:
+            return "forbidden"
+        return "allowed"
+
+    decisions = [asyncio.ensure_future(decide(n)) for n in range(requests)]
+    await asyncio.sleep(0.05)
+    undecided = not any(d.done() for d in decisions)
+    crawler.release.set()
+    return crawler.fetched, undecided, await asyncio.gather(*decisions)
+
+
+@pytest.mark.parametrize(
+    ("answer", "decision"),
+    [
+        ((200, b"User-agent: *\nDisallow: /\n"), "forbidden"),
+        ((404, b"<html><body>Not found</body></html>"), "allowed"),
+        # Scrapy's own choice, kept: a robots.txt that cannot be fetched allows all.
+        (ConnectionRefusedError("connection refused"), "allowed"),
+    ],
+)
+def test_every_request_waits_for_robots_txt(answer, decision):
+    fetched, undecided, decisions = asyncio.run(robots_outcomes(answer))
+    assert fetched == ["https://news.example/robots.txt"]
+    assert undecided, "a request was decided before robots.txt was known"
+    # Scrapy's own middleware gives the rules to the first two and lets the others pass.
+    assert decisions == [decision] * 5
+
+
+def serve_robots_txt(server, *disallow: str) -> None:
+    """Make the site's robots.txt disallow these paths for every user agent."""
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in disallow), ""]
+    lines.append(f"Sitemap: {server.base_url}/sitemap_index.xml")
+    body = ("\n".join(lines) + "\n").encode()
+    server.pages["/robots.txt"] = Response(200, body, "text/plain; charset=utf-8")
+
+
+def test_disallow_all_means_robots_txt_and_nothing_else(site, tmp_path):
+    with serve(site) as server:
+        serve_robots_txt(server, "/")
+        sites = write_sites(tmp_path / "sites.toml", server.base_url.rstrip("/"))
+        result = run_crawl(tmp_path / "archive.db", sites, "sample")
+        paths = [target for _, _, target, _ in server.requests]
+    # The spider asks for robots.txt itself too (for its Sitemap lines): allowed by RFC 9309.
+    assert paths and set(paths) == {"/robots.txt"}, paths
+    assert result.returncode == 1
+    assert "archived no articles" in result.stderr
+    assert "Forbidden by robots.txt" in result.stderr
+    assert sqlite_utils.Database(tmp_path / "archive.db")["articles"].count == 0
+
+
+def test_a_disallowed_section_is_never_fetched(site, tmp_path):
+    # The feed, the REST API and the start listing /category/local/ are among the first
+    # requests, sent while robots.txt is still on its way; /2024/02/ holds articles the
+    # sitemaps and the home page list.
+    sections = ("/feed/", "/wp-json/", "/category/", "/2024/02/")
+    with serve(site) as server:
+        serve_robots_txt(server, *sections)
+        sites = write_sites(tmp_path / "sites.toml", server.base_url.rstrip("/"))
+        db = tmp_path / "archive.db"
+        result = run_crawl(db, sites, "sample")
+        paths = [target for _, _, target, _ in server.requests]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert paths[0] == "/robots.txt"
+    assert not [p for p in paths if p.startswith(sections)], paths
+    archive = sqlite_utils.Database(db)
+    base = server.base_url.rstrip("/")
+    forbidden = {base + a.url for a in site.articles if a.url.startswith("/2024/02/")}
+    assert forbidden
+    archived = {row["url"] for row in archive["articles"].rows}
+    assert archived == {base + a.url for a in site.articles} - forbidden
+    run = next(archive["crawl_runs"].rows)
+    assert json.loads(run["dropped_reasons"])["forbidden by robots.txt"] == len(forbidden)
+    recorded = archive["pages"].rows_where("reason = ?", ["forbidden by robots.txt"])
+    assert {row["url"] for row in recorded} == forbidden
 
 
 def test_robots_crawl_delay_spaces_every_request(site, tmp_path):
