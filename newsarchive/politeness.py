@@ -1,5 +1,8 @@
 """Politeness Scrapy does not give out of the box.
 
+- ``RobotsTxtFirstMiddleware``: no request reaches a host before that host's robots.txt
+  rules are known. Scrapy's own middleware lets most requests through while robots.txt
+  is still downloading (see the class for why).
 - ``RobotsCrawlDelay``: Scrapy parses robots.txt but ignores its ``Crawl-delay``
   (https://www.rfc-editor.org/rfc/rfc9309 leaves it out; sites still use it). We apply
   it to the site's download slot as a floor that AutoThrottle cannot lower.
@@ -18,9 +21,13 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import call_later
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +36,49 @@ def _slot(crawler: Any, request: Request) -> tuple[str, Any]:
     downloader = crawler.engine.downloader
     key = downloader.get_slot_key(request)
     return key, downloader.slots.get(key)
+
+
+class RobotsTxtFirstMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, with every request to a host held until that host's
+    robots.txt outcome is known: its rules, or none when it could not be fetched (Scrapy's
+    own choice, kept: a robots.txt that fails to download allows everything).
+
+    Works around Scrapy 2.14+ (``robot_parser`` became a coroutine there): while
+    robots.txt downloads, the middleware keeps one Deferred per host and each waiting
+    request awaits that same Deferred through ``maybe_deferred_to_future``. Awaiting a
+    Deferred (``Deferred.asFuture``, or a bare ``await``) consumes its result: the first
+    waiter gets the parser, the Deferred then holds None, and every later waiter is let
+    through as if robots.txt allowed everything. With ``Disallow: /`` a crawl fetched its
+    home page and REST API anyway. Here only the first request per host asks Scrapy for
+    the parser; the others wait on a Deferred of their own.
+    """
+
+    def __init__(self, crawler: Any):
+        super().__init__(crawler)
+        self._outcomes: dict[str, Any] = {}  # netloc → RobotParser, or None: no rules
+        self._waiting: dict[str, list[Deferred]] = {}
+
+    async def robot_parser(self, request: Request) -> Any:
+        netloc = urlparse_cached(request).netloc
+        if netloc in self._outcomes:
+            return self._outcomes[netloc]
+        if netloc in self._waiting:
+            waiter: Deferred = Deferred()
+            self._waiting[netloc].append(waiter)
+            return await maybe_deferred_to_future(waiter)
+        self._waiting[netloc] = []
+        try:
+            parser = await super().robot_parser(request)
+        except BaseException:
+            # Only cancellation gets here (Scrapy turns download errors into None):
+            # fail the waiting requests rather than leave them waiting for ever.
+            for waiter in self._waiting.pop(netloc):
+                waiter.cancel()
+            raise
+        self._outcomes[netloc] = parser
+        for waiter in self._waiting.pop(netloc):
+            waiter.callback(parser)
+        return parser
 
 
 class RobotsCrawlDelay:

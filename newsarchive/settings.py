@@ -1,8 +1,9 @@
 """Scrapy settings for every newsarchive crawl (scrapy.cfg points here).
 
-Politeness is the default: robots.txt obeyed (Crawl-delay included, which Scrapy
-itself ignores), AutoThrottle, at most two requests in flight per site, retries with
-backoff that honour Retry-After, and a User-Agent that names the project and a contact.
+Politeness is the default: robots.txt obeyed from a site's first request on (Crawl-delay
+included, which Scrapy itself ignores), AutoThrottle, at most two requests in flight per
+site, retries with backoff that honour Retry-After, and a User-Agent that names the
+project and a contact.
 """
 
 import os
@@ -38,6 +39,9 @@ RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 300.0
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's lets requests through while robots.txt is downloading (newsarchive.politeness).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsarchive.politeness.RobotsTxtFirstMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchive.politeness.RetryAfterMiddleware": 550,
 }

@@ -962,7 +962,8 @@ class SampleServer:
     """The sample site on a local port. Use as a context manager or call :meth:`stop`.
 
     ``requests`` logs every request as ``(time.monotonic(), method, target, status)`` where
-    target is the raw request path with its query string."""
+    the time is when the request was read, before it is answered, and target is the raw
+    request path with its query string."""
 
     def __init__(
         self,
@@ -1023,9 +1024,9 @@ class SampleServer:
         self.stop()
 
     # -- request handling
-    def _log(self, method: str, target: str, status: int) -> None:
+    def _log(self, received: float, method: str, target: str, status: int) -> None:
         with self._lock:
-            self.requests.append((time.monotonic(), method, target, status))
+            self.requests.append((received, method, target, status))
 
     def _take_failure(self, target: str, path: str) -> Response | None:
         with self._lock:
@@ -1129,13 +1130,16 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def _answer(self, send_body: bool) -> None:
+        # Stamped before answering: the client cannot have seen the answer earlier, so a
+        # pause it takes after an answer shows in full in the gaps between these times.
+        received = time.monotonic()
         sample: SampleServer = self.server.sample_server  # type: ignore[attr-defined]
         try:
             response = sample.respond(self.path, self.headers)
         except Exception:  # a bug here must not hang the client
             logger.exception("sample site failed on %s", self.path)
             response = Response(500, b"internal error\n", "text/plain; charset=utf-8")
-        sample._log(self.command, self.path, response.status)
+        sample._log(received, self.command, self.path, response.status)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         if response.last_modified:
