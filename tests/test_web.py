@@ -10,7 +10,8 @@ import pytest
 
 from newsarchive.archive import ArchiveError, RunStats
 from newsarchive.items import PageRecord
-from newsarchive.web import DATABASE_NAME, build_datasette
+from newsarchive.web import DATABASE_NAME, build_datasette, labels, load_metadata
+from newsarchive.web.cells import readable_cell, time_text, url_html
 from newsarchive.web.plugin import http_url, json_list, mark_rtl, paragraphs
 
 
@@ -234,9 +235,13 @@ def test_pages_facet_by_reason_and_filter_by_run_and_reason(ds):
 def test_crawl_history_leads_to_the_runs_pages(ds):
     (table, row_page) = fetch(ds, "/archive/crawl_runs", "/archive/crawl_runs/1")
     html = table.text
-    assert '<a href="/archive/pages?run_id=1&amp;reason=HTTP+404">HTTP 404</a>: 1' in html
+    # Each dropped reason in Arabic (the stored wording as tooltip) with its count.
+    assert (
+        '<a href="/archive/pages?run_id=1&amp;reason=HTTP+404" title="HTTP 404">خطأ HTTP 404</a>'
+        ' <bdi class="count">1</bdi>'
+    ) in html
     assert '<a class="run-pages" href="/archive/pages?run_id=1">12</a>' in html
-    assert 'href="https://www.elmaouid.dz/gone/"' in html  # the example URL
+    assert 'href="https://www.elmaouid.dz/gone/" dir="ltr"' in html  # the example URL
     # The run's page lists the pages that point to it.
     assert 'href="/archive/pages?run_id=1"' in row_page.text
 
@@ -318,3 +323,134 @@ def test_template_filters():
     assert http_url("https://example.com/a") == "https://example.com/a"
     for url in ("seed:ant/1", "javascript:alert(1)", "https://", "", None):
         assert http_url(url) is None
+
+
+# --- pages people can read (issue 9, item 7) ---------------------------------------------
+
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+
+
+@pytest.fixture
+def crowded(archive, articles):
+    """Thirty articles over 26 categories (one facet longer than a screen), a source with
+    its site address, and a crawl run with drops and an error."""
+    names = [f"تصنيف {n:02d}" for n in range(26)]
+    batch = [
+        articles(
+            source="elmaouid",
+            title=f"خبر عن التصنيف {n}",
+            text="نص طويل من المقال. " * 200,
+            categories=[names[n % 26]],
+            published=f"2024-0{1 + n % 9}-10T09:00:00+01:00",
+        )
+        for n in range(30)
+    ]
+    list(archive.upsert_articles(batch))
+    archive.register_source("elmaouid", base_url="https://www.elmaouid.dz/", kind="wordpress")
+    archive.register_source("evil", base_url="javascript:alert(1)", kind="feed")
+    run = archive.start_run("crawl", "elmaouid", "newsarchive crawl elmaouid")
+    stats = RunStats(pages=40, new=30)
+    for _ in range(3):
+        stats.drop("listing or section page", "https://www.elmaouid.dz/category/sport/")
+    stats.drop("HTTP 404", "https://www.elmaouid.dz/gone/")
+    stats.error("https://www.elmaouid.dz/bad/: TimeoutError: took too long")
+    archive.finish_run(run, stats, "ok")
+    archive.finish_run(archive.start_run("ingest", None, "newsarchive ingest x/"), RunStats(), "ok")
+    return archive
+
+
+@pytest.fixture
+def crowded_ds(crowded):
+    return build_datasette(crowded.path, settings={"facet_time_limit_ms": 5000})
+
+
+def test_every_column_has_an_arabic_label_and_note(filled):
+    """metadata.json names every column of every archive table in Arabic, with a note."""
+    metadata = load_metadata()["databases"][DATABASE_NAME]["tables"]
+    for table in ("articles", "revisions", "sources", "crawl_runs", "pages"):
+        columns = [row[1] for row in filled.conn.execute(f"PRAGMA table_info({table})")]
+        entry = metadata[table]
+        assert ARABIC.search(entry["title"]) and not re.search("[A-Za-z]", entry["title"])
+        labels = entry["plugins"]["newsarchive"]["labels"]
+        for column in columns:
+            assert ARABIC.search(labels.get(column, "")), f"{table}.{column}: no Arabic label"
+            note = entry["columns"].get(column, "")
+            assert ARABIC.search(note), f"{table}.{column}: no Arabic note"
+
+
+def test_crawl_history_is_readable_lists(crowded_ds):
+    (page, row_page) = fetch(crowded_ds, "/archive/crawl_runs", "/archive/crawl_runs/1")
+    html = page.text
+    reasons = re.search(r'<ul class="run-reasons">(.*?)</ul>', html, re.S).group(1)
+    items = re.findall(r"<li>(.*?)</li>", reasons)
+    # Most pages first, in Arabic, each leading to the run's pages dropped for it.
+    assert items == [
+        '<a href="/archive/pages?run_id=1&amp;reason=listing+or+section+page"'
+        ' title="listing or section page">صفحة قائمة أو قسم</a> <bdi class="count">3</bdi>',
+        '<a href="/archive/pages?run_id=1&amp;reason=HTTP+404" title="HTTP 404">خطأ HTTP 404</a>'
+        ' <bdi class="count">1</bdi>',
+    ]
+    assert (
+        '<ol class="run-errors"><li dir="auto">https://www.elmaouid.dz/bad/: TimeoutError:'
+        " took too long</li></ol>"
+    ) in html
+    # No JSON is left in a cell: neither the objects and arrays, nor empty {} and [].
+    cells = re.findall(r'<td class="col-(?:dropped_reasons|errors)[^"]*">(.*?)</td>', html, re.S)
+    assert cells and not any(c.startswith(("{", "[", "&#34;")) for c in cells)
+    assert '<td class="col-dropped_reasons type-str">&nbsp;</td>' in html  # the ingest run
+    # Times read as times; the example URLs are folded.
+    assert re.search(r'<time datetime="[^"]+" title="[^"]+" dir="ltr"><span class="date">', html)
+    examples = re.search(r'<details class="run-examples">(.*?)</details>', row_page.text, re.S)
+    assert examples and "<summary>أمثلة (2)</summary>" in examples.group(1)
+    assert '<dt title="HTTP 404">خطأ HTTP 404</dt>' in examples.group(1)
+
+
+def test_pages_table_stays_readable(ds):
+    (page,) = fetch(ds, "/archive/pages")
+    html = page.text
+    assert '<span title="not-article">ليست مقالًا</span>' in html
+    assert '<span title="section page">صفحة قسم</span>' in html
+    assert '<span title="listing">صفحة قائمة</span>' in html
+    # The run is a link to it with its start time; the article, to the article.
+    assert re.search(r'<a href="/archive/crawl_runs/1"><time [^>]*>.*?</time></a>', html)
+    assert 'href="/archive/articles/1"' in html
+    assert '<pre class="page-signals">' in html
+
+
+def test_sources_link_the_site_itself(crowded_ds):
+    (page, row_page) = fetch(crowded_ds, "/archive/sources", "/archive/sources/elmaouid")
+    link = (
+        '<a href="https://www.elmaouid.dz/" dir="ltr" rel="noopener noreferrer nofollow">'
+        "https://www.elmaouid.dz/</a>"
+    )
+    # dir="ltr" keeps the trailing slash where it belongs (an RTL cell showed "/https://…").
+    assert f'<td class="col-base_url type-str">{link}</td>' in page.text
+    assert link in row_page.text
+    assert 'href="javascript:' not in page.text and "javascript:alert(1)" in page.text
+
+
+def test_words_for_stored_values():
+    assert labels.reason_label("HTTP 503") == "خطأ HTTP 503"
+    assert labels.reason_label("something new") == "something new"
+    assert labels.value_label("crawl_runs", "status", "interrupted") == "أُوقفت"
+    assert labels.value_label("crawl_runs", "status", "a-new-status") is None
+    assert labels.value_label("articles", "source", "ok") is None
+    assert labels.lookup_label("notnull__1") == "غير فارغ (null)"
+
+
+def test_cells_for_times_and_addresses():
+    assert time_text("2024-05-02T09:30:00+01:00") == "2024-05-02 09:30 +01:00"
+    assert time_text("2024-05-02T09:30:00+00:00") == "2024-05-02 09:30"
+    assert time_text("2024-05") is None
+    assert str(url_html("https://a.example/")) == (
+        '<a href="https://a.example/" dir="ltr" rel="noopener noreferrer nofollow">'
+        "https://a.example/</a>"
+    )
+
+    def row_url(table, key):
+        return f"/archive/{table}/{key}"
+
+    for value in ("javascript:alert(1)", "https://", "https://a.example/ x"):
+        assert readable_cell("sources", "base_url", value, row_url) is None
+    assert readable_cell("articles", "tags", "[]", row_url) == "&nbsp;"
+    assert readable_cell(None, "status", "ok", row_url) is None  # arbitrary SQL: Datasette's

@@ -32,6 +32,9 @@ from datasette.utils.asgi import BadRequest, Response, asgi_static
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
+from newsarchive.web import labels
+from newsarchive.web.cells import readable_cell, url_html
+
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "archive"
@@ -196,12 +199,17 @@ def render_cell(row, value, column, table, database, datasette):
     if value is None or not _ours(datasette, database):
         return None
     if table == "articles":
-        return _article_cell(row, value, column, datasette, database)
-    if table == "pages" and column == "signals":
-        return signals_html(value)
-    if table == "crawl_runs":
-        return _run_cell(row, value, column, datasette, database)
-    return None
+        cell = _article_cell(row, value, column, datasette, database)
+    elif table == "pages" and column == "signals":
+        cell = signals_html(value)
+    elif table == "crawl_runs":
+        cell = _run_cell(row, value, column, datasette, database)
+    else:
+        cell = None
+    # Links, times, lists and Arabic words for everything else (newsarchive.web.cells).
+    if cell is not None:
+        return cell
+    return readable_cell(table, column, value, lambda t, key: datasette.urls.row(database, t, key))
 
 
 def _article_cell(row, value, column, datasette, database):
@@ -218,11 +226,15 @@ def _article_cell(row, value, column, datasette, database):
     return None
 
 
-def _json_object(value: Any) -> dict[str, Any] | None:
+def _json_value(value: Any) -> Any:
     try:
-        parsed = json.loads(value)
+        return json.loads(value)
     except (TypeError, ValueError):
         return None
+
+
+def _json_object(value: Any) -> dict[str, Any] | None:
+    parsed = _json_value(value)
     return parsed if isinstance(parsed, dict) else None
 
 
@@ -255,24 +267,37 @@ def _run_cell(row, value, column, datasette, database):
     if column == "pages" and value:
         return Markup('<a class="run-pages" href="{}">{}</a>').format(pages_url(), value)
     if column == "dropped_reasons" and (reasons := _json_object(value)):
+        # Each reason in Arabic (its stored wording as tooltip), most pages first.
         items = Markup("").join(
-            Markup('<li><a href="{}">{}</a>: {}</li>').format(pages_url(reason=r), r, n)
+            Markup('<li><a href="{}" title="{}">{}</a> <bdi class="count">{}</bdi></li>').format(
+                pages_url(reason=r), r, labels.reason_label(r), n
+            )
             for r, n in sorted(
                 reasons.items(), key=lambda kv: -kv[1] if isinstance(kv[1], int) else 0
             )
         )
         return Markup('<ul class="run-reasons">{}</ul>').format(items)
     if column == "dropped_examples" and (examples := _json_object(value)):
-        items = Markup("")
+        # Up to 3 URLs per reason: folded, or the table grows a column of long URLs.
+        items, shown = Markup(""), 0
         for reason, urls in examples.items():
+            urls = urls if isinstance(urls, list) else []
+            shown += len(urls)
             links = Markup(" ").join(
-                Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(link, url)
+                url_html(link)
                 if (link := http_url(str(url)))
                 else Markup("<bdi>{}</bdi>").format(url)
-                for url in (urls if isinstance(urls, list) else [])
+                for url in urls
             )
-            items += Markup("<dt>{}</dt><dd>{}</dd>").format(reason, links)
-        return Markup('<dl class="run-examples">{}</dl>').format(items)
+            items += Markup('<dt title="{}">{}</dt><dd>{}</dd>').format(
+                reason, labels.reason_label(reason), links
+            )
+        return Markup(
+            '<details class="run-examples"><summary>أمثلة ({})</summary><dl>{}</dl></details>'
+        ).format(shown, items)
+    if column == "errors" and isinstance(errors := _json_value(value), list) and errors:
+        items = Markup("").join(Markup('<li dir="auto">{}</li>').format(e) for e in errors)
+        return Markup('<ol class="run-errors">{}</ol>').format(items)
     return None
 
 
