@@ -16,7 +16,9 @@ from newsarchive.web.plugin import http_url, json_list, mark_rtl, paragraphs
 
 
 def fetch(ds, *paths: str, method: str = "get", **kwargs) -> list:
-    """Responses for ``paths`` from the in-process client, in one event loop."""
+    """Responses for ``paths`` from the in-process client, in one event loop. GETs follow
+    redirects as a browser does (a table page redirects to its default columns)."""
+    kwargs.setdefault("follow_redirects", method == "get")
 
     async def run():
         return [await getattr(ds.client, method)(path, **kwargs) for path in paths]
@@ -241,7 +243,9 @@ def test_crawl_history_leads_to_the_runs_pages(ds):
         ' <bdi class="count">1</bdi>'
     ) in html
     assert '<a class="run-pages" href="/archive/pages?run_id=1">12</a>' in html
-    assert 'href="https://www.elmaouid.dz/gone/" dir="ltr"' in html  # the example URL
+    # The example URLs are folded away by default (_nocol), shown on the run's own page.
+    assert 'href="https://www.elmaouid.dz/gone/"' not in html
+    assert 'href="https://www.elmaouid.dz/gone/" dir="ltr"' in row_page.text
     # The run's page lists the pages that point to it.
     assert 'href="/archive/pages?run_id=1"' in row_page.text
 
@@ -328,6 +332,18 @@ def test_template_filters():
 # --- pages people can read (issue 9, item 7) ---------------------------------------------
 
 ARABIC = re.compile(r"[\u0600-\u06FF]")
+# Words of Datasette's English chrome that the archive's pages must not show.
+ENGLISH_CHROME = (
+    "rows sorted by",
+    "This data as",
+    "Advanced export",
+    "Next page",
+    "Powered by",
+    'value="Apply"',
+    "- column -",
+    "Data source:",
+    "Links from other tables",
+)
 
 
 @pytest.fixture
@@ -364,6 +380,108 @@ def crowded_ds(crowded):
     return build_datasette(crowded.path, settings={"facet_time_limit_ms": 5000})
 
 
+def _facet(html: str, column: str) -> str:
+    match = re.search(rf'<div class="facet-info[^"]*" id="facet-{column}".*?\n  </div>', html, re.S)
+    assert match, f"no {column} facet"
+    return match.group(0)
+
+
+def test_articles_table_hides_the_text_by_default(crowded_ds):
+    (bare,) = fetch(crowded_ds, "/archive/articles", follow_redirects=False)
+    assert bare.status_code == 302
+    location = bare.headers["location"]
+    assert location.startswith("/archive/articles?") and "_nocol=text" in location
+    # Filters and facets survive the redirect; a reader's own column choice is kept.
+    (filtered, chosen, api, as_json) = fetch(
+        crowded_ds,
+        "/archive/articles?source=elmaouid",
+        "/archive/articles?_col=title&_col=text",
+        "/archive/articles.json?_shape=objects",
+        "/archive/articles?_format=json&_shape=objects",
+        follow_redirects=False,
+    )
+    assert filtered.status_code == 302 and "source=elmaouid" in filtered.headers["location"]
+    assert chosen.status_code == 200 and 'class="col-text' in chosen.text
+    assert api.status_code == 200 and api.json()["rows"][0]["text"].startswith("نص طويل")
+    assert as_json.status_code == 200
+
+    (page,) = fetch(crowded_ds, "/archive/articles")
+    html = page.text
+    assert 'class="col-text' not in html and "نص طويل من المقال" not in html
+    assert 'data-column="title"' in html  # the table is there
+    # The page says what is hidden and leads to every column (text included).
+    note = re.search(r'<p class="column-choice">(.*?)</p>', html, re.S).group(1)
+    assert "أعمدة مخفية" in note and "النص" in note
+    show_all = re.search(r'href="([^"]+)">إظهار كل الأعمدة', note).group(1).replace("&amp;", "&")
+    assert "_col=text" in show_all and "_nocol" not in show_all
+    (everything,) = fetch(crowded_ds, show_all)
+    assert '<td class="col-text type-str">' in everything.text
+    assert 'href="/archive/articles?' in everything.text and "الأعمدة المعتادة" in everything.text
+
+
+def test_long_facets_are_capped_with_more(crowded_ds):
+    (page,) = fetch(crowded_ds, "/archive/articles")
+    categories = _facet(page.text, "categories")
+    shown, _, folded = categories.partition('<details class="facet-more">')
+    assert shown.count("<li>") == 5  # a few values, then the control
+    assert re.search(r"<summary>المزيد \(21\)</summary>", folded)
+    assert folded.count("<li>") == 21
+    assert "تصنيف 00" in categories and "تصنيف 25" in categories
+    # A short facet has no control; the facets come in metadata.json's order.
+    assert "facet-more" not in _facet(page.text, "source")
+    order = [page.text.index(f'id="facet-{name}"') for name in ("source", "month", "categories")]
+    assert order == sorted(order)
+    # An empty facet (no article has an agency) takes no room.
+    assert 'id="facet-agency"' not in page.text
+    # A selected value stays visible even when it is past the cap.
+    (chosen,) = fetch(crowded_ds, "/archive/articles?categories__arraycontains=تصنيف+25")
+    visible = _facet(chosen.text, "categories").partition("<details")[0]
+    assert 'class="facet-selected"' in visible and "تصنيف 25" in visible
+
+
+def test_table_pages_are_arabic(crowded_ds):
+    pages = fetch(
+        crowded_ds,
+        "/archive/articles",
+        "/archive/crawl_runs",
+        "/archive/sources",
+        "/archive/pages",
+        "/archive/revisions",
+        "/archive/crawl_runs/1",
+        "/archive/sources/elmaouid",
+    )
+    for page in pages:
+        assert page.status_code == 200, page.url
+        for english in ENGLISH_CHROME:
+            assert english not in page.text, (page.url, english)
+    articles_page = pages[0].text
+    assert "<title>المقالات (30)</title>" in articles_page
+    assert "<h1>المقالات</h1>" in articles_page
+    assert "عدد الصفوف: <bdi>30</bdi>" in articles_page
+    assert "مرتبة حسب تاريخ النشر تنازليًا" in articles_page
+    assert 'value="تطبيق"' in articles_page and '<label for="_search">بحث:</label>' in articles_page
+    # Column labels in the header, each with its Arabic note as tooltip.
+    header = re.search(r'<th class="col-title".*?</th>', articles_page, re.S).group(0)
+    assert ">العنوان</a>" in header and 'title="العنوان كما نُشر"' in header
+    assert '<option value="published">تاريخ النشر</option>' in articles_page
+    assert "الرئيسية</a>" in articles_page and "الأرشيف</a>" in articles_page  # crumbs
+    assert "يعمل بـ" in articles_page  # footer
+    # The column notes are Arabic and folded, so they do not push the table down.
+    notes = re.search(r'<details class="column-notes">(.*?)</details>', articles_page, re.S)
+    assert notes and "<dt>الكاتب <code>author</code></dt>" in notes.group(1)
+    facet_names = re.findall(
+        r'<p class="facet-info-name">\s*<strong><bdi>(.*?)</bdi>', articles_page
+    )
+    assert facet_names == ["المصدر", "الشهر", "التصنيفات"]
+    runs, sources = pages[1].text, pages[2].text
+    assert "<h1>سجل الزحف</h1>" in runs and "<h1>المصادر</h1>" in sources
+    # Stored English words are shown in Arabic, the stored word as tooltip.
+    assert '<span title="ok">تمت</span>' in runs and '<span title="crawl">زحف</span>' in runs
+    assert '<span title="wordpress">ووردبريس</span>' in sources
+    # A row page is a list of labelled fields.
+    assert '<th scope="row"' in pages[5].text and ">أسباب الاستبعاد</th>" in pages[5].text
+
+
 def test_every_column_has_an_arabic_label_and_note(filled):
     """metadata.json names every column of every archive table in Arabic, with a note."""
     metadata = load_metadata()["databases"][DATABASE_NAME]["tables"]
@@ -398,7 +516,7 @@ def test_crawl_history_is_readable_lists(crowded_ds):
     cells = re.findall(r'<td class="col-(?:dropped_reasons|errors)[^"]*">(.*?)</td>', html, re.S)
     assert cells and not any(c.startswith(("{", "[", "&#34;")) for c in cells)
     assert '<td class="col-dropped_reasons type-str">&nbsp;</td>' in html  # the ingest run
-    # Times read as times; the example URLs are folded.
+    # Times read as times; the examples are folded on the run's page.
     assert re.search(r'<time datetime="[^"]+" title="[^"]+" dir="ltr"><span class="date">', html)
     examples = re.search(r'<details class="run-examples">(.*?)</details>', row_page.text, re.S)
     assert examples and "<summary>أمثلة (2)</summary>" in examples.group(1)

@@ -2,6 +2,12 @@
 links from the article list and from the crawl history to each run's fetched pages,
 readable page signals, and a read-only archive.
 
+Pages people can read (issue 9): the archive's table and row pages are the plugin's own
+templates (table-archive-*.html, row-archive-*.html) in Arabic, with column labels from
+metadata.json (newsarchive.web.labels), capped facets and columns hidden by default
+(newsarchive.web.tablepage); cells show links, times, lists and Arabic words
+(newsarchive.web.cells); errors are Arabic pages (newsarchive.web.errors).
+
 Registered through the ``datasette`` entry point in pyproject.toml. Only hooks that
 Datasette 0.65 documents are used (https://docs.datasette.io/en/0.65/plugin_hooks.html).
 
@@ -34,6 +40,7 @@ from markupsafe import Markup
 
 from newsarchive.web import labels
 from newsarchive.web.cells import readable_cell, url_html
+from newsarchive.web.tablepage import column_choice, default_columns_middleware, page_words
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +132,14 @@ def rtl_middleware(app: ASGIApp, enabled: Callable[[], bool] = lambda: True) -> 
 def asgi_wrapper(datasette):
     # Datasette builds its app (for ds.client) inside its constructor, before
     # build_datasette has named the database, so ask per request whether it is ours.
-    return lambda app: rtl_middleware(app, lambda: _ours(datasette))
+    # Inside it, a table page's bare URL is redirected to its default columns
+    # (newsarchive.web.tablepage).
+    def ours() -> bool:
+        return _ours(datasette)
+
+    return lambda app: rtl_middleware(
+        default_columns_middleware(app, datasette, DATABASE_NAME, ours), ours
+    )
 
 
 # --- templates and static files ----------------------------------------------------------
@@ -303,19 +317,28 @@ def _run_cell(row, value, column, datasette, database):
 
 @hookimpl
 def extra_template_vars(view_name, database, table, request, datasette):
-    if view_name != "row" or table != "articles" or not _ours(datasette, database):
+    if not _ours(datasette):
         return {}
 
-    async def article_revisions() -> dict[str, Any]:
-        pks = urlsafe_components(request.url_vars["pks"])
-        results = await datasette.get_database(database).execute(
-            "SELECT id, title, published, modified, fetched, replaced FROM revisions"
-            " WHERE article_id = ? ORDER BY id DESC",
-            [pks[0]],
-        )
-        return {"article_revisions": [dict(r) for r in results.rows]}
+    async def inner() -> dict[str, Any]:
+        context = page_words(datasette, database, table)
+        if view_name == "table" and database == DATABASE_NAME and request is not None:
+            context["column_choice"] = await column_choice(datasette, request, database, table)
+        if view_name == "row" and table == "articles" and database == DATABASE_NAME:
+            context.update(await article_revisions(datasette, database, request))
+        return context
 
-    return article_revisions
+    return inner
+
+
+async def article_revisions(datasette, database: str, request) -> dict[str, Any]:
+    pks = urlsafe_components(request.url_vars["pks"])
+    results = await datasette.get_database(database).execute(
+        "SELECT id, title, published, modified, fetched, replaced FROM revisions"
+        " WHERE article_id = ? ORDER BY id DESC",
+        [pks[0]],
+    )
+    return {"article_revisions": [dict(r) for r in results.rows]}
 
 
 # --- Arabic search ----------------------------------------------------------------------
@@ -441,6 +464,8 @@ def filters_from_request(request, database, table, datasette):
         except SearchError as exc:
             raise BadRequest(f"search: {exc}") from None
         ids = [hit.id for hit in results.hits]
+        # For the page's Arabic description (describe_table_view).
+        context.update(search_total=results.total, search_kept=len(ids))
         described = f'search matches "{text}"'
         if results.total > len(ids):
             described += f" (the {len(ids)} best of {results.total})"
