@@ -7,6 +7,7 @@ import re
 import sqlite3
 
 import pytest
+from datasette import hookimpl
 
 from newsarchive.archive import ArchiveError, RunStats
 from newsarchive.items import PageRecord
@@ -545,6 +546,55 @@ def test_sources_link_the_site_itself(crowded_ds):
     assert f'<td class="col-base_url type-str">{link}</td>' in page.text
     assert link in row_page.text
     assert 'href="javascript:' not in page.text and "javascript:alert(1)" in page.text
+
+
+def test_error_pages_are_arabic_and_rtl(crowded_ds):
+    missing = fetch(
+        crowded_ds, "/nowhere", "/archive/nowhere", "/archive/articles/9999", "/-/nothing"
+    )
+    for page in missing:
+        assert page.status_code == 404, page.url
+        html = page.text
+        assert '<html lang="ar" dir="rtl">' in html
+        assert "<title>الصفحة غير موجودة (404)</title>" in html
+        assert "لا توجد صفحة بهذا الرابط" in html
+        assert "/-/static-plugins/newsarchive/newsarchive.css" in html
+        assert "Error 404" not in html and "Powered by" not in html
+    # Datasette's own message stays, left to right, for whoever reports the error.
+    assert '<bdi dir="ltr">Table not found</bdi>' in missing[1].text
+    (bad, api) = fetch(crowded_ds, "/archive/articles?_nocol=nothing", "/archive/nowhere.json")
+    assert bad.status_code == 400 and "طلب غير صالح" in bad.text
+    assert api.status_code == 404 and api.json()["ok"] is False  # JSON stays JSON
+
+
+def test_server_error_and_forbidden_pages_are_arabic(crowded):
+    # Imported here: datasette.plugins loads the entry points (newsarchive.web among them),
+    # which must find datasette.app importable first.
+    from datasette.plugins import pm
+
+    class Broken:
+        @hookimpl
+        def register_routes(self):
+            async def boom():
+                raise RuntimeError("disk on fire")
+
+            return [(r"^/-/boom$", boom)]
+
+    broken = Broken()
+    broken.__name__ = "test-broken"  # Datasette lists plugins by their module's name
+    pm.register(broken, name="test-broken")
+    try:
+        ds = build_datasette(
+            crowded.path,
+            extra_metadata={"databases": {"archive": {"tables": {"sources": {"allow": False}}}}},
+        )
+        (error, forbidden) = fetch(ds, "/-/boom", "/archive/sources")
+    finally:
+        pm.unregister(broken)
+    assert error.status_code == 500 and '<html lang="ar" dir="rtl">' in error.text
+    assert "خطأ في الخادم" in error.text and "disk on fire" in error.text
+    assert forbidden.status_code == 403 and "غير مسموح" in forbidden.text
+    assert '<html lang="ar" dir="rtl">' in forbidden.text
 
 
 def test_words_for_stored_values():

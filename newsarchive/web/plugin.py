@@ -40,6 +40,7 @@ from markupsafe import Markup
 
 from newsarchive.web import labels
 from newsarchive.web.cells import readable_cell, url_html
+from newsarchive.web.errors import error_page, error_status
 from newsarchive.web.tablepage import column_choice, default_columns_middleware, page_words
 
 log = logging.getLogger(__name__)
@@ -527,6 +528,26 @@ def menu_links(datasette):
         {"href": datasette.urls.table(DATABASE_NAME, "pages"), "label": "الصفحات المجلوبة"},
         {"href": datasette.urls.table(DATABASE_NAME, "sources"), "label": "المصادر"},
     ]
+
+
+# --- error pages -------------------------------------------------------------------------
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    # Datasette 0.65 renders errors with error.html outside render_template (no plugin CSS,
+    # English words); JSON requests keep its JSON errors.
+    if not _ours(datasette) or datasette.pdb or request.path.endswith(".json"):
+        return None
+    status, detail = error_status(exception)
+    return lambda: error_page(datasette, request, status, detail)
+
+
+@hookimpl
+def forbidden(datasette, request, message):
+    if not _ours(datasette):
+        return None
+    return lambda: error_page(datasette, request, 403, message)
 
 
 # --- read-only ---------------------------------------------------------------------------
