@@ -311,7 +311,9 @@ def _run_cell(row, value, column, datasette, database):
             '<details class="run-examples"><summary>أمثلة ({})</summary><dl>{}</dl></details>'
         ).format(shown, items)
     if column == "errors" and isinstance(errors := _json_value(value), list) and errors:
-        items = Markup("").join(Markup('<li dir="auto">{}</li>').format(e) for e in errors)
+        items = Markup("").join(
+            Markup('<li dir="auto" title="{}">{}</li>').format(e, e) for e in errors
+        )
         return Markup('<ol class="run-errors">{}</ol>').format(items)
     return None
 
