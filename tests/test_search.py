@@ -325,7 +325,8 @@ def test_cli_missing_archive_is_a_clear_error(tmp_path):
 def fetch(ds, *paths: str) -> list:
     async def run():
         await ds.invoke_startup()
-        return [await ds.client.get(path) for path in paths]
+        # As a browser: the articles table page redirects to its default columns.
+        return [await ds.client.get(path, follow_redirects=True) for path in paths]
 
     return asyncio.run(run())
 

@@ -7,15 +7,19 @@ import re
 import sqlite3
 
 import pytest
+from datasette import hookimpl
 
 from newsarchive.archive import ArchiveError, RunStats
 from newsarchive.items import PageRecord
-from newsarchive.web import DATABASE_NAME, build_datasette
+from newsarchive.web import DATABASE_NAME, build_datasette, labels, load_metadata
+from newsarchive.web.cells import readable_cell, time_text, url_html
 from newsarchive.web.plugin import http_url, json_list, mark_rtl, paragraphs
 
 
 def fetch(ds, *paths: str, method: str = "get", **kwargs) -> list:
-    """Responses for ``paths`` from the in-process client, in one event loop."""
+    """Responses for ``paths`` from the in-process client, in one event loop. GETs follow
+    redirects as a browser does (a table page redirects to its default columns)."""
+    kwargs.setdefault("follow_redirects", method == "get")
 
     async def run():
         return [await getattr(ds.client, method)(path, **kwargs) for path in paths]
@@ -234,9 +238,15 @@ def test_pages_facet_by_reason_and_filter_by_run_and_reason(ds):
 def test_crawl_history_leads_to_the_runs_pages(ds):
     (table, row_page) = fetch(ds, "/archive/crawl_runs", "/archive/crawl_runs/1")
     html = table.text
-    assert '<a href="/archive/pages?run_id=1&amp;reason=HTTP+404">HTTP 404</a>: 1' in html
+    # Each dropped reason in Arabic (the stored wording as tooltip) with its count.
+    assert (
+        '<a href="/archive/pages?run_id=1&amp;reason=HTTP+404" title="HTTP 404">خطأ HTTP 404</a>'
+        ' <bdi class="count">1</bdi>'
+    ) in html
     assert '<a class="run-pages" href="/archive/pages?run_id=1">12</a>' in html
-    assert 'href="https://www.elmaouid.dz/gone/"' in html  # the example URL
+    # The example URLs are folded away by default (_nocol), shown on the run's own page.
+    assert 'href="https://www.elmaouid.dz/gone/"' not in html
+    assert 'href="https://www.elmaouid.dz/gone/" dir="ltr"' in row_page.text
     # The run's page lists the pages that point to it.
     assert 'href="/archive/pages?run_id=1"' in row_page.text
 
@@ -318,3 +328,296 @@ def test_template_filters():
     assert http_url("https://example.com/a") == "https://example.com/a"
     for url in ("seed:ant/1", "javascript:alert(1)", "https://", "", None):
         assert http_url(url) is None
+
+
+# --- pages people can read (issue 9, item 7) ---------------------------------------------
+
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+# Words of Datasette's English chrome that the archive's pages must not show.
+ENGLISH_CHROME = (
+    "rows sorted by",
+    "This data as",
+    "Advanced export",
+    "Next page",
+    "Powered by",
+    'value="Apply"',
+    "- column -",
+    "Data source:",
+    "Links from other tables",
+)
+
+
+@pytest.fixture
+def crowded(archive, articles):
+    """Thirty articles over 26 categories (one facet longer than a screen), a source with
+    its site address, and a crawl run with drops and an error."""
+    names = [f"تصنيف {n:02d}" for n in range(26)]
+    batch = [
+        articles(
+            source="elmaouid",
+            title=f"خبر عن التصنيف {n}",
+            text="نص طويل من المقال. " * 200,
+            categories=[names[n % 26]],
+            published=f"2024-0{1 + n % 9}-10T09:00:00+01:00",
+        )
+        for n in range(30)
+    ]
+    list(archive.upsert_articles(batch))
+    archive.register_source("elmaouid", base_url="https://www.elmaouid.dz/", kind="wordpress")
+    archive.register_source("evil", base_url="javascript:alert(1)", kind="feed")
+    run = archive.start_run("crawl", "elmaouid", "newsarchive crawl elmaouid")
+    stats = RunStats(pages=40, new=30)
+    for _ in range(3):
+        stats.drop("listing or section page", "https://www.elmaouid.dz/category/sport/")
+    stats.drop("HTTP 404", "https://www.elmaouid.dz/gone/")
+    stats.error("https://www.elmaouid.dz/bad/: TimeoutError: took too long")
+    archive.finish_run(run, stats, "ok")
+    archive.finish_run(archive.start_run("ingest", None, "newsarchive ingest x/"), RunStats(), "ok")
+    return archive
+
+
+@pytest.fixture
+def crowded_ds(crowded):
+    return build_datasette(crowded.path, settings={"facet_time_limit_ms": 5000})
+
+
+def _facet(html: str, column: str) -> str:
+    match = re.search(rf'<div class="facet-info[^"]*" id="facet-{column}".*?\n  </div>', html, re.S)
+    assert match, f"no {column} facet"
+    return match.group(0)
+
+
+def test_articles_table_hides_the_text_by_default(crowded_ds):
+    (bare,) = fetch(crowded_ds, "/archive/articles", follow_redirects=False)
+    assert bare.status_code == 302
+    location = bare.headers["location"]
+    assert location.startswith("/archive/articles?") and "_nocol=text" in location
+    # Filters and facets survive the redirect; a reader's own column choice is kept.
+    (filtered, chosen, api, as_json) = fetch(
+        crowded_ds,
+        "/archive/articles?source=elmaouid",
+        "/archive/articles?_col=title&_col=text",
+        "/archive/articles.json?_shape=objects",
+        "/archive/articles?_format=json&_shape=objects",
+        follow_redirects=False,
+    )
+    assert filtered.status_code == 302 and "source=elmaouid" in filtered.headers["location"]
+    assert chosen.status_code == 200 and 'class="col-text' in chosen.text
+    assert api.status_code == 200 and api.json()["rows"][0]["text"].startswith("نص طويل")
+    assert as_json.status_code == 200
+
+    (page,) = fetch(crowded_ds, "/archive/articles")
+    html = page.text
+    assert 'class="col-text' not in html and "نص طويل من المقال" not in html
+    assert 'data-column="title"' in html  # the table is there
+    # The page says what is hidden and leads to every column (text included).
+    note = re.search(r'<p class="column-choice">(.*?)</p>', html, re.S).group(1)
+    assert "أعمدة مخفية" in note and "النص" in note
+    show_all = re.search(r'href="([^"]+)">إظهار كل الأعمدة', note).group(1).replace("&amp;", "&")
+    assert "_col=text" in show_all and "_nocol" not in show_all
+    (everything,) = fetch(crowded_ds, show_all)
+    assert '<td class="col-text type-str">' in everything.text
+    assert 'href="/archive/articles?' in everything.text and "الأعمدة المعتادة" in everything.text
+
+
+def test_long_facets_are_capped_with_more(crowded_ds):
+    (page,) = fetch(crowded_ds, "/archive/articles")
+    categories = _facet(page.text, "categories")
+    shown, _, folded = categories.partition('<details class="facet-more">')
+    assert shown.count("<li>") == 5  # a few values, then the control
+    assert re.search(r"<summary>المزيد \(21\)</summary>", folded)
+    assert folded.count("<li>") == 21
+    assert "تصنيف 00" in categories and "تصنيف 25" in categories
+    # A short facet has no control; the facets come in metadata.json's order.
+    assert "facet-more" not in _facet(page.text, "source")
+    order = [page.text.index(f'id="facet-{name}"') for name in ("source", "month", "categories")]
+    assert order == sorted(order)
+    # An empty facet (no article has an agency) takes no room.
+    assert 'id="facet-agency"' not in page.text
+    # A selected value stays visible even when it is past the cap.
+    (chosen,) = fetch(crowded_ds, "/archive/articles?categories__arraycontains=تصنيف+25")
+    visible = _facet(chosen.text, "categories").partition("<details")[0]
+    assert 'class="facet-selected"' in visible and "تصنيف 25" in visible
+
+
+def test_table_pages_are_arabic(crowded_ds):
+    pages = fetch(
+        crowded_ds,
+        "/archive/articles",
+        "/archive/crawl_runs",
+        "/archive/sources",
+        "/archive/pages",
+        "/archive/revisions",
+        "/archive/crawl_runs/1",
+        "/archive/sources/elmaouid",
+    )
+    for page in pages:
+        assert page.status_code == 200, page.url
+        for english in ENGLISH_CHROME:
+            assert english not in page.text, (page.url, english)
+    articles_page = pages[0].text
+    assert "<title>المقالات (30)</title>" in articles_page
+    assert "<h1>المقالات</h1>" in articles_page
+    assert "عدد الصفوف: <bdi>30</bdi>" in articles_page
+    assert "مرتبة حسب تاريخ النشر تنازليًا" in articles_page
+    assert 'value="تطبيق"' in articles_page and '<label for="_search">بحث:</label>' in articles_page
+    # Column labels in the header, each with its Arabic note as tooltip.
+    header = re.search(r'<th class="col-title".*?</th>', articles_page, re.S).group(0)
+    assert ">العنوان</a>" in header and 'title="العنوان كما نُشر"' in header
+    assert '<option value="published">تاريخ النشر</option>' in articles_page
+    assert "الرئيسية</a>" in articles_page and "الأرشيف</a>" in articles_page  # crumbs
+    assert "يعمل بـ" in articles_page  # footer
+    # The column notes are Arabic and folded, so they do not push the table down.
+    notes = re.search(r'<details class="column-notes">(.*?)</details>', articles_page, re.S)
+    assert notes and "<dt>الكاتب <code>author</code></dt>" in notes.group(1)
+    facet_names = re.findall(
+        r'<p class="facet-info-name">\s*<strong><bdi>(.*?)</bdi>', articles_page
+    )
+    assert facet_names == ["المصدر", "الشهر", "التصنيفات"]
+    runs, sources = pages[1].text, pages[2].text
+    assert "<h1>سجل الزحف</h1>" in runs and "<h1>المصادر</h1>" in sources
+    # Stored English words are shown in Arabic, the stored word as tooltip.
+    assert '<span title="ok">تمت</span>' in runs and '<span title="crawl">زحف</span>' in runs
+    assert '<span title="wordpress">ووردبريس</span>' in sources
+    # A row page is a list of labelled fields.
+    assert '<th scope="row"' in pages[5].text and ">أسباب الاستبعاد</th>" in pages[5].text
+
+
+def test_every_column_has_an_arabic_label_and_note(filled):
+    """metadata.json names every column of every archive table in Arabic, with a note."""
+    metadata = load_metadata()["databases"][DATABASE_NAME]["tables"]
+    for table in ("articles", "revisions", "sources", "crawl_runs", "pages"):
+        columns = [row[1] for row in filled.conn.execute(f"PRAGMA table_info({table})")]
+        entry = metadata[table]
+        assert ARABIC.search(entry["title"]) and not re.search("[A-Za-z]", entry["title"])
+        labels = entry["plugins"]["newsarchive"]["labels"]
+        for column in columns:
+            assert ARABIC.search(labels.get(column, "")), f"{table}.{column}: no Arabic label"
+            note = entry["columns"].get(column, "")
+            assert ARABIC.search(note), f"{table}.{column}: no Arabic note"
+
+
+def test_crawl_history_is_readable_lists(crowded_ds):
+    (page, row_page) = fetch(crowded_ds, "/archive/crawl_runs", "/archive/crawl_runs/1")
+    html = page.text
+    reasons = re.search(r'<ul class="run-reasons">(.*?)</ul>', html, re.S).group(1)
+    items = re.findall(r"<li>(.*?)</li>", reasons)
+    # Most pages first, in Arabic, each leading to the run's pages dropped for it.
+    assert items == [
+        '<a href="/archive/pages?run_id=1&amp;reason=listing+or+section+page"'
+        ' title="listing or section page">صفحة قائمة أو قسم</a> <bdi class="count">3</bdi>',
+        '<a href="/archive/pages?run_id=1&amp;reason=HTTP+404" title="HTTP 404">خطأ HTTP 404</a>'
+        ' <bdi class="count">1</bdi>',
+    ]
+    # Errors a list; a long one is clipped in the table, whole as its tooltip.
+    error = "https://www.elmaouid.dz/bad/: TimeoutError: took too long"
+    assert f'<ol class="run-errors"><li dir="auto" title="{error}">{error}</li></ol>' in html
+    # No JSON is left in a cell: neither the objects and arrays, nor empty {} and [].
+    cells = re.findall(r'<td class="col-(?:dropped_reasons|errors)[^"]*">(.*?)</td>', html, re.S)
+    assert cells and not any(c.startswith(("{", "[", "&#34;")) for c in cells)
+    assert '<td class="col-dropped_reasons type-str">&nbsp;</td>' in html  # the ingest run
+    # Times read as times; the examples are folded on the run's page.
+    assert re.search(r'<time datetime="[^"]+" title="[^"]+" dir="ltr"><span class="date">', html)
+    examples = re.search(r'<details class="run-examples">(.*?)</details>', row_page.text, re.S)
+    assert examples and "<summary>أمثلة (2)</summary>" in examples.group(1)
+    assert '<dt title="HTTP 404">خطأ HTTP 404</dt>' in examples.group(1)
+
+
+def test_pages_table_stays_readable(ds):
+    (page,) = fetch(ds, "/archive/pages")
+    html = page.text
+    assert '<span title="not-article">ليست مقالًا</span>' in html
+    assert '<span title="section page">صفحة قسم</span>' in html
+    assert '<span title="listing">صفحة قائمة</span>' in html
+    # The run is a link to it with its start time; the article, to the article.
+    assert re.search(r'<a href="/archive/crawl_runs/1"><time [^>]*>.*?</time></a>', html)
+    assert 'href="/archive/articles/1"' in html
+    assert '<pre class="page-signals">' in html
+
+
+def test_sources_link_the_site_itself(crowded_ds):
+    (page, row_page) = fetch(crowded_ds, "/archive/sources", "/archive/sources/elmaouid")
+    link = (
+        '<a href="https://www.elmaouid.dz/" dir="ltr" rel="noopener noreferrer nofollow">'
+        "https://www.elmaouid.dz/</a>"
+    )
+    # dir="ltr" keeps the trailing slash where it belongs (an RTL cell showed "/https://…").
+    assert f'<td class="col-base_url type-str">{link}</td>' in page.text
+    assert link in row_page.text
+    assert 'href="javascript:' not in page.text and "javascript:alert(1)" in page.text
+
+
+def test_error_pages_are_arabic_and_rtl(crowded_ds):
+    missing = fetch(
+        crowded_ds, "/nowhere", "/archive/nowhere", "/archive/articles/9999", "/-/nothing"
+    )
+    for page in missing:
+        assert page.status_code == 404, page.url
+        html = page.text
+        assert '<html lang="ar" dir="rtl">' in html
+        assert "<title>الصفحة غير موجودة (404)</title>" in html
+        assert "لا توجد صفحة بهذا الرابط" in html
+        assert "/-/static-plugins/newsarchive/newsarchive.css" in html
+        assert "Error 404" not in html and "Powered by" not in html
+    # Datasette's own message stays, left to right, for whoever reports the error.
+    assert '<bdi dir="ltr">Table not found</bdi>' in missing[1].text
+    (bad, api) = fetch(crowded_ds, "/archive/articles?_nocol=nothing", "/archive/nowhere.json")
+    assert bad.status_code == 400 and "طلب غير صالح" in bad.text
+    assert api.status_code == 404 and api.json()["ok"] is False  # JSON stays JSON
+
+
+def test_server_error_and_forbidden_pages_are_arabic(crowded):
+    # Imported here: datasette.plugins loads the entry points (newsarchive.web among them),
+    # which must find datasette.app importable first.
+    from datasette.plugins import pm
+
+    class Broken:
+        @hookimpl
+        def register_routes(self):
+            async def boom():
+                raise RuntimeError("disk on fire")
+
+            return [(r"^/-/boom$", boom)]
+
+    broken = Broken()
+    broken.__name__ = "test-broken"  # Datasette lists plugins by their module's name
+    pm.register(broken, name="test-broken")
+    try:
+        ds = build_datasette(
+            crowded.path,
+            extra_metadata={"databases": {"archive": {"tables": {"sources": {"allow": False}}}}},
+        )
+        (error, forbidden) = fetch(ds, "/-/boom", "/archive/sources")
+    finally:
+        pm.unregister(broken)
+    assert error.status_code == 500 and '<html lang="ar" dir="rtl">' in error.text
+    assert "خطأ في الخادم" in error.text and "disk on fire" in error.text
+    assert forbidden.status_code == 403 and "غير مسموح" in forbidden.text
+    assert '<html lang="ar" dir="rtl">' in forbidden.text
+
+
+def test_words_for_stored_values():
+    assert labels.reason_label("HTTP 503") == "خطأ HTTP 503"
+    assert labels.reason_label("something new") == "something new"
+    assert labels.value_label("crawl_runs", "status", "interrupted") == "أُوقفت"
+    assert labels.value_label("crawl_runs", "status", "a-new-status") is None
+    assert labels.value_label("articles", "source", "ok") is None
+    assert labels.lookup_label("notnull__1") == "غير فارغ (null)"
+
+
+def test_cells_for_times_and_addresses():
+    assert time_text("2024-05-02T09:30:00+01:00") == "2024-05-02 09:30 +01:00"
+    assert time_text("2024-05-02T09:30:00+00:00") == "2024-05-02 09:30"
+    assert time_text("2024-05") is None
+    assert str(url_html("https://a.example/")) == (
+        '<a href="https://a.example/" dir="ltr" rel="noopener noreferrer nofollow">'
+        "https://a.example/</a>"
+    )
+
+    def row_url(table, key):
+        return f"/archive/{table}/{key}"
+
+    for value in ("javascript:alert(1)", "https://", "https://a.example/ x"):
+        assert readable_cell("sources", "base_url", value, row_url) is None
+    assert readable_cell("articles", "tags", "[]", row_url) == "&nbsp;"
+    assert readable_cell(None, "status", "ok", row_url) is None  # arbitrary SQL: Datasette's

@@ -2,6 +2,12 @@
 links from the article list and from the crawl history to each run's fetched pages,
 readable page signals, and a read-only archive.
 
+Pages people can read (issue 9): the archive's table and row pages are the plugin's own
+templates (table-archive-*.html, row-archive-*.html) in Arabic, with column labels from
+metadata.json (newsarchive.web.labels), capped facets and columns hidden by default
+(newsarchive.web.tablepage); cells show links, times, lists and Arabic words
+(newsarchive.web.cells); errors are Arabic pages (newsarchive.web.errors).
+
 Registered through the ``datasette`` entry point in pyproject.toml. Only hooks that
 Datasette 0.65 documents are used (https://docs.datasette.io/en/0.65/plugin_hooks.html).
 
@@ -31,6 +37,11 @@ from datasette.utils import urlsafe_components
 from datasette.utils.asgi import BadRequest, Response, asgi_static
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
+
+from newsarchive.web import labels
+from newsarchive.web.cells import readable_cell, url_html
+from newsarchive.web.errors import error_page, error_status
+from newsarchive.web.tablepage import column_choice, default_columns_middleware, page_words
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +133,14 @@ def rtl_middleware(app: ASGIApp, enabled: Callable[[], bool] = lambda: True) -> 
 def asgi_wrapper(datasette):
     # Datasette builds its app (for ds.client) inside its constructor, before
     # build_datasette has named the database, so ask per request whether it is ours.
-    return lambda app: rtl_middleware(app, lambda: _ours(datasette))
+    # Inside it, a table page's bare URL is redirected to its default columns
+    # (newsarchive.web.tablepage).
+    def ours() -> bool:
+        return _ours(datasette)
+
+    return lambda app: rtl_middleware(
+        default_columns_middleware(app, datasette, DATABASE_NAME, ours), ours
+    )
 
 
 # --- templates and static files ----------------------------------------------------------
@@ -197,12 +215,17 @@ def render_cell(row, value, column, table, database, datasette):
     if value is None or not _ours(datasette, database):
         return None
     if table == "articles":
-        return _article_cell(row, value, column, datasette, database)
-    if table == "pages" and column == "signals":
-        return signals_html(value)
-    if table == "crawl_runs":
-        return _run_cell(row, value, column, datasette, database)
-    return None
+        cell = _article_cell(row, value, column, datasette, database)
+    elif table == "pages" and column == "signals":
+        cell = signals_html(value)
+    elif table == "crawl_runs":
+        cell = _run_cell(row, value, column, datasette, database)
+    else:
+        cell = None
+    # Links, times, lists and Arabic words for everything else (newsarchive.web.cells).
+    if cell is not None:
+        return cell
+    return readable_cell(table, column, value, lambda t, key: datasette.urls.row(database, t, key))
 
 
 def _article_cell(row, value, column, datasette, database):
@@ -219,11 +242,15 @@ def _article_cell(row, value, column, datasette, database):
     return None
 
 
-def _json_object(value: Any) -> dict[str, Any] | None:
+def _json_value(value: Any) -> Any:
     try:
-        parsed = json.loads(value)
+        return json.loads(value)
     except (TypeError, ValueError):
         return None
+
+
+def _json_object(value: Any) -> dict[str, Any] | None:
+    parsed = _json_value(value)
     return parsed if isinstance(parsed, dict) else None
 
 
@@ -256,42 +283,66 @@ def _run_cell(row, value, column, datasette, database):
     if column == "pages" and value:
         return Markup('<a class="run-pages" href="{}">{}</a>').format(pages_url(), value)
     if column == "dropped_reasons" and (reasons := _json_object(value)):
+        # Each reason in Arabic (its stored wording as tooltip), most pages first.
         items = Markup("").join(
-            Markup('<li><a href="{}">{}</a>: {}</li>').format(pages_url(reason=r), r, n)
+            Markup('<li><a href="{}" title="{}">{}</a> <bdi class="count">{}</bdi></li>').format(
+                pages_url(reason=r), r, labels.reason_label(r), n
+            )
             for r, n in sorted(
                 reasons.items(), key=lambda kv: -kv[1] if isinstance(kv[1], int) else 0
             )
         )
         return Markup('<ul class="run-reasons">{}</ul>').format(items)
     if column == "dropped_examples" and (examples := _json_object(value)):
-        items = Markup("")
+        # Up to 3 URLs per reason: folded, or the table grows a column of long URLs.
+        items, shown = Markup(""), 0
         for reason, urls in examples.items():
+            urls = urls if isinstance(urls, list) else []
+            shown += len(urls)
             links = Markup(" ").join(
-                Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(link, url)
+                url_html(link)
                 if (link := http_url(str(url)))
                 else Markup("<bdi>{}</bdi>").format(url)
-                for url in (urls if isinstance(urls, list) else [])
+                for url in urls
             )
-            items += Markup("<dt>{}</dt><dd>{}</dd>").format(reason, links)
-        return Markup('<dl class="run-examples">{}</dl>').format(items)
+            items += Markup('<dt title="{}">{}</dt><dd>{}</dd>').format(
+                reason, labels.reason_label(reason), links
+            )
+        return Markup(
+            '<details class="run-examples"><summary>أمثلة ({})</summary><dl>{}</dl></details>'
+        ).format(shown, items)
+    if column == "errors" and isinstance(errors := _json_value(value), list) and errors:
+        items = Markup("").join(
+            Markup('<li dir="auto" title="{}">{}</li>').format(e, e) for e in errors
+        )
+        return Markup('<ol class="run-errors">{}</ol>').format(items)
     return None
 
 
 @hookimpl
 def extra_template_vars(view_name, database, table, request, datasette):
-    if view_name != "row" or table != "articles" or not _ours(datasette, database):
+    if not _ours(datasette):
         return {}
 
-    async def article_revisions() -> dict[str, Any]:
-        pks = urlsafe_components(request.url_vars["pks"])
-        results = await datasette.get_database(database).execute(
-            "SELECT id, title, published, modified, fetched, replaced FROM revisions"
-            " WHERE article_id = ? ORDER BY id DESC",
-            [pks[0]],
-        )
-        return {"article_revisions": [dict(r) for r in results.rows]}
+    async def inner() -> dict[str, Any]:
+        context = page_words(datasette, database, table)
+        if view_name == "table" and database == DATABASE_NAME and request is not None:
+            context["column_choice"] = await column_choice(datasette, request, database, table)
+        if view_name == "row" and table == "articles" and database == DATABASE_NAME:
+            context.update(await article_revisions(datasette, database, request))
+        return context
 
-    return article_revisions
+    return inner
+
+
+async def article_revisions(datasette, database: str, request) -> dict[str, Any]:
+    pks = urlsafe_components(request.url_vars["pks"])
+    results = await datasette.get_database(database).execute(
+        "SELECT id, title, published, modified, fetched, replaced FROM revisions"
+        " WHERE article_id = ? ORDER BY id DESC",
+        [pks[0]],
+    )
+    return {"article_revisions": [dict(r) for r in results.rows]}
 
 
 # --- Arabic search ----------------------------------------------------------------------
@@ -417,6 +468,8 @@ def filters_from_request(request, database, table, datasette):
         except SearchError as exc:
             raise BadRequest(f"search: {exc}") from None
         ids = [hit.id for hit in results.hits]
+        # For the page's Arabic description (describe_table_view).
+        context.update(search_total=results.total, search_kept=len(ids))
         described = f'search matches "{text}"'
         if results.total > len(ids):
             described += f" (the {len(ids)} best of {results.total})"
@@ -479,6 +532,26 @@ def menu_links(datasette):
         {"href": datasette.urls.table(DATABASE_NAME, "pages"), "label": "الصفحات المجلوبة"},
         {"href": datasette.urls.table(DATABASE_NAME, "sources"), "label": "المصادر"},
     ]
+
+
+# --- error pages -------------------------------------------------------------------------
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    # Datasette 0.65 renders errors with error.html outside render_template (no plugin CSS,
+    # English words); JSON requests keep its JSON errors.
+    if not _ours(datasette) or datasette.pdb or request.path.endswith(".json"):
+        return None
+    status, detail = error_status(exception)
+    return lambda: error_page(datasette, request, status, detail)
+
+
+@hookimpl
+def forbidden(datasette, request, message):
+    if not _ours(datasette):
+        return None
+    return lambda: error_page(datasette, request, 403, message)
 
 
 # --- read-only ---------------------------------------------------------------------------
