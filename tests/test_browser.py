@@ -46,6 +46,7 @@ PAGES = {
     "sources": "/archive/sources",
     "pages": "/archive/pages",
     "404": "/archive/no_such_table",
+    "health": "/-/health",
 }
 
 
