@@ -8,13 +8,15 @@ and an article published while a crawl ran is still new to the next one. The las
 of the source says the rest:
 
 - never crawled: due now;
-- stopped or killed ("interrupted", "killed"), or "running" with no live process: due
-  now, so the next crawl resumes (or restarts) it;
-- still running (``running`` says so: its lock is held): not due;
-- failed or found nothing ("failed", "empty"): due again :data:`RETRY_AFTER` after that
-  attempt started, or after the interval if it is shorter, and not before the interval
-  has passed since the last crawl that worked. A site that is down is neither hammered
-  at every pass nor left alone for a whole interval;
+- stopped or killed ("interrupted", "killed"): due now, so the next crawl resumes (or
+  restarts) it;
+- still running here (``running`` says so: its lock is held): not due;
+- failed or found nothing ("failed", "empty"), or "running" with no lock held here (a
+  scrapyd job, a crawl on another machine, or one that died unnoticed): due again
+  :data:`RETRY_AFTER` after that attempt started, or after the interval if it is
+  shorter, and not before the interval has passed since the last crawl that worked. A
+  site that is down is neither hammered at every pass nor left alone for a whole
+  interval;
 - handed to a scrapyd server (a run of kind "scrapyd") with no crawl started since:
   counted as an attempt, like a failure, so a job the server lost is handed again after
   RETRY_AFTER (newsarchive.scrapyd does not hand a source whose job is still pending or
@@ -34,8 +36,8 @@ from newsarchive.sites import Site
 # How long after a crawl that failed or found nothing the source is tried again (at
 # most: a shorter interval wins).
 RETRY_AFTER = timedelta(hours=1)
-# Statuses of a run that did not finish: due at once, so that it resumes.
-UNFINISHED = ("interrupted", "killed", "running")
+# Statuses of a run that was stopped before its end: due at once, so that it resumes.
+UNFINISHED = ("interrupted", "killed")
 # What seconds_until_due says when no source will ever be due by the clock alone (all
 # running): look again after this long.
 IDLE_SECONDS = 3600.0

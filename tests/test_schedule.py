@@ -112,10 +112,13 @@ def _run(archive, status: str, hours_ago: float, kind: str = "crawl") -> int:
         # ...and does not bring the next crawl before the interval since the last success.
         ([("ok", 3), ("failed", 2)], False),
         ([("failed", 2)], True),
-        # Stopped, killed, or "running" with no crawl holding the lock: resume at once.
+        # Stopped or killed: resume at once.
         ([("ok", 1), ("interrupted", 0.5)], True),
         ([("ok", 1), ("killed", 0.5)], True),
-        ([("ok", 1), ("running", 0.5)], True),
+        # "running" with no crawl holding its lock here (scrapyd, another machine, or
+        # dead): an attempt, like a failure.
+        ([("ok", 7), ("running", 0.5)], False),
+        ([("ok", 7), ("running", 1.5)], True),
         # Handed to scrapyd, no crawl recorded since: an attempt, like a failure.
         ([("ok", 7), ("scrapyd", 0.5)], False),
         ([("ok", 7), ("scrapyd", 1.5)], True),
