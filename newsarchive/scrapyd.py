@@ -227,5 +227,8 @@ def hand_forever(
                 raise
             report(Pass(errors=[str(exc)]))
         first = False
-        if wait(max(1.0, min(poll, seconds_until_next(db_path, sites_file)))):
+        # Right after a pass, a source still due is one that could not be handed (its
+        # job still queued, its server failing): look again in `poll` seconds, not at once.
+        until = seconds_until_next(db_path, sites_file)
+        if wait(min(poll, until) if until > 0 else poll):
             return
