@@ -1,5 +1,7 @@
 """The source registry: the bundled entries, validation, URL patterns."""
 
+import textwrap
+
 import pytest
 
 from newsarchive.sites import Site, SitesError, load_sites, parse_interval
@@ -131,3 +133,22 @@ def test_a_bad_interval_is_one_line_naming_the_source_and_the_file(tmp_path, mon
         assert result.exit_code == 1, result.output
         assert result.output.startswith("Error: ") and result.output.count("\n") == 1
         assert "[sites.two]" in result.output and str(path) in result.output
+
+
+def test_the_readmes_new_site_entry_is_valid(tmp_path):
+    """The registry entry and overrides of the README's "Add a new site", as written."""
+    import re
+
+    from tests.crawling import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.DOTALL)
+    assert len(blocks) == 2
+    path = tmp_path / "sites.toml"
+    path.write_text("".join(textwrap.dedent(block) for block in blocks), encoding="utf-8")
+    site = load_sites(path)["examplenews"]
+    assert site.interval == 6 * 3600
+    assert site.is_article_url("https://www.example-news.dz/2024/03/10/some-story/")
+    assert not site.is_article_url("https://www.example-news.dz/sport/")
+    assert site.extraction.timezone == "Africa/Algiers"
+    assert site.extraction.default_author == "أخبار المثال"
