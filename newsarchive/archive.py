@@ -651,6 +651,31 @@ class Archive:
         )
         return rows[0] if rows else None
 
+    def last_successful_run(self, source: str, kind: str = "crawl") -> dict[str, Any] | None:
+        """The latest run of ``source`` that finished "ok"."""
+        rows = list(
+            self.db["crawl_runs"].rows_where(
+                "source = ? AND kind = ? AND status = 'ok'",
+                [source, kind],
+                order_by="id desc",
+                limit=1,
+            )
+        )
+        return rows[0] if rows else None
+
+    def record_handoff(self, source: str, command: str) -> int:
+        """Record that a crawl of ``source`` was handed to a scrapyd server (``command``
+        names the server and the job): a run of kind "scrapyd", done once handed. The
+        crawl itself is recorded by the job, as a run of kind "crawl"."""
+        now = now_iso()
+        with self.conn:
+            cursor = self.conn.execute(
+                "INSERT INTO crawl_runs (kind, source, command, started, finished, status)"
+                " VALUES ('scrapyd', ?, ?, ?, ?, 'ok')",
+                (source, command, now, now),
+            )
+        return cursor.lastrowid
+
     # -- fetched pages --
 
     def record_pages(self, records: Iterable[PageRecord], run_id: int | None = None) -> int:

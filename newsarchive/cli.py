@@ -490,7 +490,9 @@ def _table(header: tuple, rows: list[tuple]) -> None:
 
 @cli.command()
 @click.argument("targets", nargs=-1)
-@click.option("--due", is_flag=True, help="Also crawl every source whose interval has elapsed.")
+@click.option(
+    "--due", is_flag=True, help="Also crawl every source that is due (see schedule --help)."
+)
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching N pages.")
 @click.option("--since", help="Only articles published on or after DATE (YYYY-MM-DD).")
 @click.option(
@@ -622,25 +624,64 @@ def _echo_dropped(run: dict) -> None:
                 click.echo(f"      {url}")
 
 
+def _scrapyd_urls(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+    from newsarchive.scrapyd import server_url
+
+    urls = []
+    for value in values:
+        for url in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                urls.append(server_url(url))
+            except ValueError as exc:
+                raise click.BadParameter(str(exc)) from exc
+    return list(dict.fromkeys(urls))
+
+
 @cli.command()
 @click.option("--once", is_flag=True, help="One pass (for cron or a systemd timer), then exit.")
 @click.option(
-    "--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Crawls at once."
+    "--jobs",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Crawls at once (run here, not on scrapyd).",
+)
+@click.option(
+    "--scrapyd",
+    "scrapyd_urls",
+    multiple=True,
+    metavar="URL",
+    callback=_scrapyd_urls,
+    help="Hand due crawls to this scrapyd server instead (repeatable, or a comma list).",
 )
 @sites_option
 @db_option
-def schedule(once: bool, jobs: int, sites_file: Path | None, db_path: Path) -> None:
+def schedule(
+    once: bool, jobs: int, scrapyd_urls: list[str], sites_file: Path | None, db_path: Path
+) -> None:
     """Crawl every source whose interval (seeds/sites.toml) has elapsed, each in
-    its own process, and keep doing so until stopped.
+    its own process, at most --jobs at once, and keep doing so until stopped.
 
-    Two crawls of one source never overlap, whether started here or by hand.
+    A source is due when its interval has passed since the start of its last crawl
+    that worked; a crawl that was stopped or killed is due at once (it resumes), one
+    that failed or found nothing an hour after it started (or after the interval, if
+    shorter). Two crawls of one source never overlap, whether started here or by hand.
+
+    With --scrapyd, due crawls are handed to scrapyd servers (the project deployed
+    there with scrapyd-deploy), each to the one with the fewest jobs, and recorded in
+    crawl_runs; the jobs write to this --db and read this --sites, by the same paths.
 
     Example:
 
         newsarchive schedule
 
         newsarchive schedule --once   # from cron: */15 * * * *
+
+        newsarchive schedule --scrapyd http://127.0.0.1:6800/
     """
+    if scrapyd_urls:
+        _schedule_on_scrapyd(scrapyd_urls, once, sites_file, db_path)
+        return
     from newsarchive.schedule import run_due, schedule_forever
     from newsarchive.sites import SitesError
 
@@ -659,4 +700,45 @@ def schedule(once: bool, jobs: int, sites_file: Path | None, db_path: Path) -> N
     for run in runs:
         click.echo(f"{run.source}: {'ok' if run.returncode == 0 else 'failed'}")
     if any(run.returncode for run in runs):
+        sys.exit(1)
+
+
+def _schedule_on_scrapyd(
+    urls: list[str], once: bool, sites_file: Path | None, db_path: Path
+) -> None:
+    from newsarchive.scrapyd import ScrapydError, Server, hand_due, hand_forever
+    from newsarchive.sites import SitesError
+
+    with opened(db_path):
+        pass
+    servers = [Server(url) for url in urls]
+    errors: list[str] = []
+    passes = 0
+
+    def report(result) -> None:
+        nonlocal passes
+        passes += 1
+        if not once and passes == 1:  # said once a server has answered
+            click.echo(f"handing sources to {', '.join(urls)} as they fall due (Ctrl-C stops)")
+        for handoff in result.handoffs:
+            if handoff.queued:
+                click.echo(
+                    f"{handoff.source}: already queued at {handoff.server} (job {handoff.job})"
+                )
+            else:
+                click.echo(f"{handoff.source}: handed to {handoff.server} (job {handoff.job})")
+        if once and not result.handoffs and not result.errors:
+            click.echo("nothing is due")
+        for error in result.errors:
+            click.echo(f"error: {error}", err=True)
+        errors.extend(result.errors)
+
+    try:
+        if once:
+            report(hand_due(db_path, sites_file, servers))
+        else:
+            hand_forever(db_path, sites_file, servers, report=report)
+    except (ScrapydError, SitesError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if errors:
         sys.exit(1)

@@ -12,10 +12,11 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from newsarchive import due
 from newsarchive.archive import RunStats, open_archive
 from newsarchive.sites import Site, SitesError, load_sites, sites_path
 
@@ -43,20 +44,13 @@ class CrawlResult:
         return self.status == "ok"
 
 
-def due_sources(sites: dict[str, Site], db_path: Path, now: datetime | None = None) -> list[str]:
-    """Sources whose interval has elapsed since their last crawl started."""
-    now = now or datetime.now(UTC)
-    due = []
-    with open_archive(db_path) as archive:
-        for name, site in sites.items():
-            last = archive.last_run(name, "crawl")
-            if last is None:
-                due.append(name)
-                continue
-            started = datetime.fromisoformat(last["started"])
-            if (now - started).total_seconds() >= site.interval:
-                due.append(name)
-    return due
+def due_sources(
+    sites: dict[str, Site], db_path: Path, now: datetime | None = None, jobs_dir: Path | None = None
+) -> list[str]:
+    """Sources due for a crawl, the longest overdue first (the rule: newsarchive.due);
+    not those whose crawl is running here (its lock is held)."""
+    jobs_dir = jobs_dir or db_path.parent / "jobs"
+    return due.due_sources(sites, db_path, now, running=lambda name: crawl_running(jobs_dir, name))
 
 
 def resolve_targets(targets: list[str], sites: dict[str, Site]) -> list[tuple[Site, str | None]]:
@@ -114,6 +108,20 @@ def _lock(jobs_dir: Path, source: str):
     return handle
 
 
+def crawl_running(jobs_dir: Path, source: str) -> bool:
+    """Whether a crawl of ``source`` holds its lock (see :func:`_lock`) right now."""
+    path = jobs_dir / f"{source}.lock"
+    if not path.exists():
+        return False
+    with open(path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
 def run_crawls(
     targets: list[str],
     *,
@@ -141,7 +149,7 @@ def run_crawls(
         raise CrawlError(str(exc)) from exc
     names = list(dict.fromkeys(targets))  # `crawl a a` is one crawl of a
     if due:
-        names += [n for n in due_sources(sites, db_path) if n not in names]
+        names += [n for n in due_sources(sites, db_path, jobs_dir=jobs_dir) if n not in names]
         if not names:
             return []
     if not names:

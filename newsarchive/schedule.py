@@ -13,11 +13,10 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from newsarchive.archive import open_archive
-from newsarchive.crawl import due_sources
+from newsarchive.crawl import crawl_running, due_sources
+from newsarchive.due import seconds_until_due
 from newsarchive.sites import load_sites, sites_path
 
 log = logging.getLogger(__name__)
@@ -76,17 +75,10 @@ def _reap(
 
 def seconds_until_next(db_path: Path, sites_file: Path | None = None) -> float:
     """How long until the next source falls due (0 if one is due now)."""
-    sites = load_sites(sites_file)
-    now = datetime.now(UTC)
-    waits = []
-    with open_archive(db_path) as archive:
-        for name, site in sites.items():
-            last = archive.last_run(name, "crawl")
-            if last is None:
-                return 0.0
-            elapsed = (now - datetime.fromisoformat(last["started"])).total_seconds()
-            waits.append(max(0.0, site.interval - elapsed))
-    return min(waits, default=3600.0)
+    jobs_dir = db_path.parent / "jobs"
+    return seconds_until_due(
+        load_sites(sites_file), db_path, running=lambda name: crawl_running(jobs_dir, name)
+    )
 
 
 def schedule_forever(

@@ -55,6 +55,11 @@ ITEM_PIPELINES = {
 
 # Where articles go (env NEWSARCHIVE_DB, as for every command).
 NEWSARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "data/archive.db")
+# The source registry the spiders are made from, when given as a setting (a scrapyd job
+# is given it so: newsarchive.spiderloader); empty: env NEWSARCHIVE_SITES, else
+# seeds/sites.toml (newsarchive.sites.sites_path).
+NEWSARCHIVE_SITES = ""
+SPIDER_LOADER_CLASS = "newsarchive.spiderloader.RegistrySpiderLoader"
 # Extraction runs in this many worker processes off the reactor thread; 0 = inline.
 # Each adds ~70 MB: 4 workers peaked at 377 MB for the whole process tree on 2,000 pages
 # (bench/bench_crawl.py), so 3 keeps a 5,000-page crawl under 400 MB on big machines.

@@ -35,15 +35,24 @@ class SitesError(ValueError):
     """The source registry is missing or has invalid entries."""
 
 
+# Crawl intervals newsarchive accepts: more often than once a minute would hammer a
+# site (and `schedule` looks once a minute), and a year keeps the clock arithmetic sane.
+MIN_INTERVAL = 60
+MAX_INTERVAL = 366 * 86400
+
+
 def parse_interval(value: str | int | float) -> int:
-    """'6h', '30m', '1d', '90s' or a number of seconds → seconds."""
-    if isinstance(value, int | float):
-        return int(value)
+    """'6h', '30m', '1d', '90s' or a number of seconds → seconds (a minute to a year)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"bad interval {value!r} (use e.g. '30m', '6h', '1d')")
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", str(value))
     if not match:
         raise ValueError(f"bad interval {value!r} (use e.g. '30m', '6h', '1d')")
     unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
-    return int(float(match.group(1)) * unit)
+    seconds = float(match.group(1)) * unit
+    if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+        raise ValueError(f"interval {value!r} is out of range (from 1 minute to 366 days)")
+    return int(seconds)
 
 
 @dataclass(frozen=True)
@@ -143,7 +152,7 @@ def _build_site(name: str, entry: Any, defaults: dict[str, Any]) -> tuple[Site |
     problems: list[str] = []
     if not isinstance(entry, dict):
         return None, [f"{where}: must be a table"]
-    entry = {**defaults, **entry}
+    original, entry = entry, {**defaults, **entry}
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         problems.append(f"{where}: name must be lowercase ASCII letters, digits and _")
     unknown = set(entry) - _SITE_KEYS
@@ -175,7 +184,8 @@ def _build_site(name: str, entry: Any, defaults: dict[str, Any]) -> tuple[Site |
     try:
         interval = parse_interval(entry.get("interval", "6h"))
     except ValueError as exc:
-        problems.append(f"{where}: {exc}")
+        inherited = "interval" in defaults and "interval" not in original
+        problems.append(f"{where}: {exc}" + (" (from [defaults])" if inherited else ""))
         interval = 0
     delay = entry.get("delay", 1.0)
     concurrency = entry.get("concurrency", 1)
