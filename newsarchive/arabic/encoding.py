@@ -81,6 +81,16 @@ def _canonical(label: str | None) -> str | None:
         return None
 
 
+def _count(pattern: re.Pattern[str], text: str, width: int = 1, chunk: int = 100_000) -> int:
+    """How many times ``pattern`` (whose matches are ``width`` characters) matches in
+    ``text``: ``len(findall())`` a chunk at a time, since the list holds an object per
+    match (for a 20 MB Arabic text, 880 MB of one-letter strings)."""
+    return sum(
+        len(pattern.findall(text, start, start + chunk + width - 1))
+        for start in range(0, len(text), chunk)
+    )
+
+
 def _mojibake_reason(text: str, *, in_bytes: bool = False) -> str | None:
     """Why ``text`` looks like mis-decoded bytes, or None when it looks clean.
     ``in_bytes``: the text is valid UTF-8, so its U+FFFD were in the bytes as served (the
@@ -88,14 +98,14 @@ def _mojibake_reason(text: str, *, in_bytes: bool = False) -> str | None:
     # Cheap searches first: a clean page (nearly all of them) has none of these, and
     # counting every Arabic letter of a 100 KB page is the costly part (bench_crawl).
     if _MOJIBAKE_LATIN.search(text) or _MOJIBAKE_1256.search(text):
-        pairs = len(_MOJIBAKE_LATIN.findall(text)) + len(_MOJIBAKE_1256.findall(text))
-        if pairs >= 3 and pairs * 20 >= len(_ARABIC_LETTER.findall(text)):
+        pairs = _count(_MOJIBAKE_LATIN, text, 2) + _count(_MOJIBAKE_1256, text, 2)
+        if pairs >= 3 and pairs * 20 >= _count(_ARABIC_LETTER, text):
             return f"{pairs} mojibake sequences such as 'Ø§Ù„' or 'ط§ظ„'"
     replacements = text.count("\ufffd")
     if replacements >= 3 and replacements * (5 if in_bytes else 100) >= len(text) / 10:
         return f"{replacements} U+FFFD replacement characters"
     if _C1.search(text):
-        controls = len(_C1.findall(text))
+        controls = _count(_C1, text)
         if controls >= 3 and controls * 100 >= len(text):
             return f"{controls} C1 control characters"
     return None
@@ -106,7 +116,7 @@ def _arabic_share(text: str) -> float:
     non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     if not non_ascii:
         return 0.0
-    return len(_ARABIC_LETTER.findall(text)) / non_ascii
+    return _count(_ARABIC_LETTER, text) / non_ascii
 
 
 _TAG = re.compile(r"<(?:script|style)\b.*?</(?:script|style)>|<[^>]*>", re.S | re.I)
@@ -161,6 +171,32 @@ def _nearly_utf8(body: bytes) -> str | None:
     return None
 
 
+# charset-normalizer's full detection holds some 50 times its input (500 MB for 10 MB of
+# French text): it is shown at most this much, cut at a line end, and the whole body is
+# then decoded with the charset it found.
+_DETECT_BYTES = 1_000_000
+
+
+def _detect(body: bytes, **options) -> tuple[str, str] | None:
+    """charset-normalizer's best reading of ``body`` (text, charset), or None."""
+    from charset_normalizer import from_bytes  # deferred: only mislabelled pages get here
+
+    sample = body
+    if len(body) > _DETECT_BYTES:
+        end = body.rfind(b"\n", 0, _DETECT_BYTES)
+        sample = body[: end + 1 if end > _DETECT_BYTES // 2 else _DETECT_BYTES]
+    best = from_bytes(sample, **options).best()
+    if best is None:
+        return None
+    name = _canonical(best.encoding) or best.encoding
+    if sample is body:
+        return str(best), name
+    try:
+        return body.decode(best.encoding), name
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
 def _decode(body: bytes, declared: list[str], what: str) -> tuple[str, str]:
     for bom, encoding in _BOMS:
         if body.startswith(bom):
@@ -203,15 +239,13 @@ def _decode(body: bytes, declared: list[str], what: str) -> tuple[str, str]:
         if share > 0 or len(candidates) == 1:
             return text, name
 
-    from charset_normalizer import from_bytes  # deferred: only mislabelled pages get here
-
     # Arabic code pages first, and only where the bytes read as Arabic: cp1256 maps every
     # byte, so it "decodes" any Latin page too, and must not win without Arabic letters.
-    best = from_bytes(body, cp_isolation=["utf_8", "cp1256", "iso8859_6"]).best()
-    if best is not None:
-        text = str(best)
+    detected = _detect(body, cp_isolation=["utf_8", "cp1256", "iso8859_6"])
+    if detected is not None:
+        text, name = detected
         if not _mojibake_reason(text) and _reads_as_arabic(text):
-            return text, _canonical(best.encoding) or best.encoding
+            return text, name
     arabic = _try(body, "cp1256")
     if arabic is not None and _reads_as_arabic(arabic):
         return arabic, "cp1256"
@@ -223,11 +257,9 @@ def _decode(body: bytes, declared: list[str], what: str) -> tuple[str, str]:
         text = _try(body, declared_name)
         if text is not None:
             return text, declared_name
-    best = from_bytes(body).best()
-    if best is not None:
-        text = str(best)
-        if not _mojibake_reason(text):
-            return text, _canonical(best.encoding) or best.encoding
+    detected = _detect(body)
+    if detected is not None and not _mojibake_reason(detected[0]):
+        return detected
     raise _fail(what, "no declared or detected charset gives clean text")
 
 
