@@ -476,9 +476,12 @@ def search(
 
 def _plain(fragment: str, width: int) -> str:
     """An HTML fragment of the search as plain text (marks dropped, entities decoded),
-    cut to ``width`` characters so the table stays readable."""
+    cut to ``width`` characters so the table stays readable; bidi controls balanced
+    after the cut, so a title's override cannot reverse the columns after it."""
+    from newsarchive.arabic.bidi import balance_bidi
+
     text = html.unescape(re.sub(r"</?mark>", "", fragment))
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    return balance_bidi(text if len(text) <= width else text[: width - 1].rstrip() + "…")
 
 
 def _table(header: tuple, rows: list[tuple]) -> None:

@@ -19,6 +19,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from newsarchive.arabic.bidi import balance_bidi
 from newsarchive.arabic.normalize import surface_term_key, term_key, term_keys, tokenize
 
 __all__ = ["Query", "QueryError", "highlight", "parse_query", "snippet"]
@@ -239,9 +240,10 @@ def highlight(
     mark: tuple[str, str] = ("<mark>", "</mark>"),
     escape: bool = True,
 ) -> str:
-    """The whole text (a title) with every matching word wrapped in ``mark``."""
+    """The whole text (a title) with every matching word wrapped in ``mark``, its bidi
+    controls balanced so none reaches past it (newsarchive.arabic.bidi)."""
     spans = _matches(original_text, query.terms)
-    return _render(original_text, spans, 0, len(original_text), mark, escape)
+    return balance_bidi(_render(original_text, spans, 0, len(original_text), mark, escape))
 
 
 def snippet(
@@ -254,7 +256,9 @@ def snippet(
 ) -> str:
     """About ``width`` characters of the ORIGINAL text around the densest cluster of
     matching words, which are wrapped in ``mark``; "…" marks each cut end. Newlines and
-    runs of spaces are shown as one space."""
+    runs of spaces are shown as one space. Bidi controls are balanced, paragraph by
+    paragraph, so an override opened in the text (or cut off from its closer) ends
+    inside the snippet (newsarchive.arabic.bidi)."""
     text = original_text
     words = tokenize(text)  # once: both the matches and the window's edges need it
     spans = _matches(text, query.terms, words)
@@ -277,7 +281,7 @@ def snippet(
         start, end = 0, width
     start, end = _snap(text, start, end, words)
     inside = [span for span in spans if span[0] >= start and span[1] <= end]
-    body = _render(text, inside, start, end, mark, escape)
+    body = balance_bidi(_render(text, inside, start, end, mark, escape))
     body = " ".join(body.split())
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 

@@ -38,6 +38,7 @@ from datasette.utils.asgi import BadRequest, Response, asgi_static
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
+from newsarchive.arabic.bidi import balance_bidi
 from newsarchive.web import labels
 from newsarchive.web.cells import readable_cell, url_html
 from newsarchive.web.errors import error_page, error_status
@@ -156,6 +157,7 @@ def prepare_jinja2_environment(env: Environment, datasette) -> None:
     env.filters["json_list"] = json_list
     env.filters["paragraphs"] = paragraphs
     env.filters["http_url"] = http_url
+    env.filters["bidi"] = balance_bidi
 
 
 @hookimpl
@@ -192,8 +194,8 @@ def json_list(value: Any) -> list[str]:
 
 def paragraphs(text: str | None) -> list[str]:
     """The stored text split into paragraphs: one per non-blank line (extraction and
-    seed files keep one paragraph per line)."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+    seed files keep one paragraph per line), bidi controls balanced in each."""
+    return [balance_bidi(line.strip()) for line in (text or "").splitlines() if line.strip()]
 
 
 def http_url(url: str | None) -> str | None:
@@ -235,10 +237,16 @@ def _article_cell(row, value, column, datasette, database):
         except (IndexError, KeyError):
             return None
         href = datasette.urls.row(database, "articles", str(article_id))
-        return Markup('<a class="article-link" href="{}">{}</a>').format(href, value)
+        return Markup('<a class="article-link" href="{}">{}</a>').format(
+            href, balance_bidi(str(value))
+        )
     if column == "text" and isinstance(value, str) and len(value) > TEXT_PREVIEW_CHARS:
         # The listing is for scanning; whole articles made each row a page long.
-        return value[:TEXT_PREVIEW_CHARS].rstrip() + " …"
+        return balance_bidi(value[:TEXT_PREVIEW_CHARS].rstrip() + " …")
+    if column in ("text", "description", "author") and isinstance(value, str):
+        # Shown as is, but an override opened in them ends inside their cell.
+        balanced = balance_bidi(value)
+        return balanced if balanced is not value else None
     return None
 
 
