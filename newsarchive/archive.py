@@ -19,9 +19,11 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
+from newsarchive import limits
 from newsarchive.items import Article, PageRecord
 
 if TYPE_CHECKING:
@@ -44,12 +46,20 @@ class SchemaTooNew(ArchiveError):
     """The archive was written by a newer newsarchive than this one."""
 
 
+class InvalidArticle(ArchiveError):
+    """An article the archive does not store (its URL, its size, its text); the message
+    says why and what to do."""
+
+
 class Outcome(StrEnum):
     """What an upsert did to one article."""
 
     NEW = "new"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    # Not written: it breaks a rule of Archive.check_article. Named like RunStats.failed
+    # and the pages table's outcome, which count it.
+    FAILED = "failed"
 
 
 def now_iso() -> str:
@@ -252,6 +262,79 @@ class RunStats:
         return self.new + self.updated + self.unchanged
 
 
+# --- what the archive stores -------------------------------------------------------------
+
+# An article's identity is an absolute http(s) URL, or the ``seed:`` key of a seed file
+# that carries none. Anything else (javascript:, data:, file:, ftp:, a relative or
+# scheme-relative path) would be stored as a link and is no article's address.
+_WEB_SCHEMES = ("http", "https")
+_SEED_KEY = re.compile(r"seed:\S+")
+# Servers are asked to take request lines of at least 8,000 octets (RFC 9110, 4.1);
+# longer is not an address anyone can fetch.
+_MAX_URL_LENGTH = 8192
+# A lone surrogate (a JSON "\ud800", an XML "&#xD800;") is not a character: it cannot be
+# written as UTF-8, and SQLite would fail the whole batch on it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_TEXT_FIELDS = (
+    "url",
+    "title",
+    "text",
+    "author",
+    "published",
+    "modified",
+    "language",
+    "description",
+    "source",
+    "image",
+    "agency",
+)
+
+
+def _url_problem(url: Any) -> str | None:
+    if not isinstance(url, str) or not url:
+        return "an article needs a URL"
+    shown = url if len(url) <= 80 else url[:77] + "..."
+    if len(url) > _MAX_URL_LENGTH:
+        return f"URL of {len(url):,} characters, longer than a web address can be"
+    if url != url.strip() or any(c in url for c in "\n\r\t"):
+        return f"URL {shown!r} has white space around it or a line break inside it"
+    if url.startswith("seed:"):
+        return None if _SEED_KEY.fullmatch(url) else f"seed key {shown!r} is empty or has spaces"
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        return f"URL {shown!r} cannot be parsed ({exc})"
+    scheme = parts.scheme.lower()
+    if scheme in _WEB_SCHEMES:
+        return None if parts.hostname else f"URL {shown!r} has no host"
+    kind = f"a {scheme}: URL" if scheme else "a relative URL"
+    return (
+        f"URL {shown!r} is {kind}; an article's URL must be an absolute http(s) URL"
+        " (or a seed: key)"
+    )
+
+
+def _size_over(parts: Iterable[str | None], limit: int) -> int | None:
+    """The UTF-8 size of ``parts`` together when it is over ``limit``, else None. Most
+    articles are decided by their length alone (a character is 1 to 4 bytes); the rest
+    are encoded a megabyte at a time, so a huge text is not copied whole to be measured."""
+    texts = [part for part in parts if part]
+    if 4 * sum(len(text) for text in texts) <= limit:
+        return None
+    chunk = 1_000_000
+    size = sum(
+        len(text[start : start + chunk].encode("utf-8", "surrogatepass"))
+        for text in texts
+        for start in range(0, len(text), chunk)
+    )
+    return size if size > limit else None
+
+
+def _url_for_log(url: Any) -> str:
+    text = repr(url) if not isinstance(url, str) else url
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 def _article_row(article: Article, article_id: int, fetched: str, first_seen: str) -> tuple:
     published = article.published or None
     word_count, content_hash = article.fingerprint()
@@ -347,6 +430,10 @@ _UPDATE_ARTICLE = (
 class Archive:
     """An open archive file. Create it with :func:`open_archive`."""
 
+    # The largest article (UTF-8 bytes of title, text and description) it stores; None
+    # for newsarchive.limits.MAX_ARTICLE_SIZE (env NEWSARCHIVE_MAX_ARTICLE_SIZE).
+    max_article_size: int | None = None
+
     def __init__(self, db: sqlite_utils.Database, path: Path | None = None):
         self.db = db
         self.path = path
@@ -392,6 +479,38 @@ class Archive:
 
     # -- writing articles --
 
+    def check_article(self, article: Article) -> None:
+        """Raise :class:`InvalidArticle` unless ``article`` may be stored: its URL an
+        absolute http(s) URL or a ``seed:`` key, a title and a text, no more than
+        :attr:`max_article_size` bytes, and no invalid Unicode (lone surrogates).
+        :meth:`upsert_articles` applies it to every article, whatever its path."""
+        problem = _url_problem(article.url)
+        if problem:
+            raise InvalidArticle(problem)
+        if not isinstance(article.title, str) or not isinstance(article.text, str):
+            raise InvalidArticle("an article's title and text must be text")
+        if not article.title.strip() or not article.text.strip():
+            raise InvalidArticle("an article needs a title and a text")
+        limit = self.max_article_size or limits.MAX_ARTICLE_SIZE
+        size = _size_over((article.title, article.text, article.description), limit)
+        if size is not None:
+            raise InvalidArticle(
+                f"article of {limits.format_size(size)}, over the limit of"
+                f" {limits.format_size(limit)} per article; if it really is one article,"
+                f" {limits.raise_hint('NEWSARCHIVE_MAX_ARTICLE_SIZE', size)}"
+            )
+        for name in _TEXT_FIELDS:
+            value = getattr(article, name)
+            if isinstance(value, str) and (bad := _SURROGATE.search(value)):
+                raise InvalidArticle(
+                    f"invalid Unicode in the {name}: a lone surrogate"
+                    f" U+{ord(bad.group()):04X} at character {bad.start() + 1}"
+                )
+        for name in ("categories", "tags"):
+            for value in getattr(article, name) or ():
+                if isinstance(value, str) and _SURROGATE.search(value):
+                    raise InvalidArticle(f"invalid Unicode (a lone surrogate) in the {name}")
+
     def upsert_article(self, article: Article, *, fetched: str | None = None) -> Outcome:
         """Insert or update one article; see :meth:`upsert_articles`."""
         return next(self.upsert_articles([article], fetched=fetched))[1]
@@ -413,9 +532,22 @@ class Archive:
         the archive already holds as an earlier revision does not come back.
         Each batch is one transaction, index included, and is committed before its
         outcomes are yielded, so a crash loses at most the batch in hand.
+
+        An article that fails :meth:`check_article` is not written and comes back at
+        once as :attr:`Outcome.FAILED`, the rest of the stream going on; its page record,
+        if it has one, becomes an "error" with the reason (which is also logged).
+        Callers that report reasons per input check each article first (ingest does).
         """
         batch: list[Article] = []
         for article in articles:
+            try:
+                self.check_article(article)
+            except InvalidArticle as exc:
+                log.warning("not archived: %s: %s", _url_for_log(article.url), exc)
+                if article.page is not None:
+                    article.page.decision, article.page.reason = "error", str(exc)
+                yield article, Outcome.FAILED
+                continue
             batch.append(article)
             if len(batch) >= batch_size:
                 yield from self._upsert_batch(batch, fetched or now_iso(), corpus)

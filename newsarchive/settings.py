@@ -9,6 +9,7 @@ project and a contact.
 import os
 
 from newsarchive import __version__
+from newsarchive.limits import MAX_ARTICLE_SIZE
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["spiders"]
@@ -80,3 +81,6 @@ NEWSARCHIVE_DISCOVERY_DEPTH = 3
 NEWSARCHIVE_FOLLOW_ARTICLE_LINKS = False
 # At most this many pages of one listing's pagination (0: no limit but --max-pages).
 NEWSARCHIVE_LISTING_DEPTH = 0
+# The largest article stored, in UTF-8 bytes of title, text and description (2 MB;
+# env NEWSARCHIVE_MAX_ARTICLE_SIZE, as for ingest): see newsarchive/limits.py.
+NEWSARCHIVE_MAX_ARTICLE_SIZE = MAX_ARTICLE_SIZE

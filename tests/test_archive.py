@@ -3,18 +3,22 @@ and files that are not archives."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
 
+from newsarchive import limits
 from newsarchive.archive import (
     SCHEMA_VERSION,
+    InvalidArticle,
     NotAnArchive,
     Outcome,
     SchemaTooNew,
     index_key,
     open_archive,
 )
+from newsarchive.items import Article
 
 
 def outcomes(archive, batch):
@@ -159,3 +163,87 @@ def test_reindex_is_one_transaction(archive, articles, monkeypatch):
     with pytest.raises(RuntimeError):
         archive.reindex()
     assert len(fts_rows(archive)) == 30
+
+
+# --- what the archive stores: size and Unicode -------------------------------------------
+
+
+def test_the_article_limit_is_a_setting(archive, articles, monkeypatch):
+    article = articles(text="نص " * 1000)  # 5 kB and its title
+    assert archive.upsert_article(article) == Outcome.NEW
+    monkeypatch.setattr(limits, "MAX_ARTICLE_SIZE", 5000)
+    longer = articles(text="نص " * 1000)
+    with pytest.raises(InvalidArticle, match="over the limit of 5 kB per article"):
+        archive.check_article(longer)
+    assert archive.upsert_article(longer) == Outcome.FAILED
+    archive.max_article_size = 10_000  # as the crawl's --set NEWSARCHIVE_MAX_ARTICLE_SIZE
+    assert archive.upsert_article(longer) == Outcome.NEW
+
+
+def test_limits_from_the_environment(monkeypatch):
+    for raw, value in [("2000000", 2_000_000), ("8MB", 8_000_000), ("500 kB", 500_000)]:
+        monkeypatch.setenv("NEWSARCHIVE_X", raw)
+        assert limits._from_env("NEWSARCHIVE_X", 1) == value
+    monkeypatch.setenv("NEWSARCHIVE_X", "lots")
+    assert limits._from_env("NEWSARCHIVE_X", 7) == 7  # with a warning naming it
+    assert limits.format_size(2_000_000) == "2 MB"
+    assert limits.format_size(52_430_000) == "52.4 MB"
+    assert limits.format_size(203_976) == "204 kB"
+
+
+def test_the_archive_refuses_invalid_unicode_without_failing_the_batch(archive, articles):
+    good = articles()
+    batch = [good, articles(title="\udc80 عنوان"), articles(author="\ud83d")]
+    # Refused articles come back at once; the batch's outcomes once it is committed.
+    assert [(a.url, o) for a, o in archive.upsert_articles(batch)] == [
+        (batch[1].url, Outcome.FAILED),
+        (batch[2].url, Outcome.FAILED),
+        (good.url, Outcome.NEW),
+    ]
+    assert archive.article_count() == 1
+
+
+# --- what the archive stores: URLs -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("javascript:alert(1)", "is a javascript: URL"),
+        ("JavaScript:alert(1)", "is a javascript: URL"),
+        ("data:text/html,<script>x</script>", "is a data: URL"),
+        ("file:///etc/passwd", "is a file: URL"),
+        ("ftp://example.com/a.txt", "is a ftp: URL"),
+        ("/news/1", "is a relative URL"),
+        ("news/1", "is a relative URL"),
+        ("//example.com/news/1", "is a relative URL"),
+        ("http:///news/1", "has no host"),
+        ("https://", "has no host"),
+        (" https://example.com/1", "white space around it"),
+        ("https://example.com/1\nx", "a line break inside it"),
+        ("seed:", "seed key 'seed:' is empty"),
+        ("", "needs a URL"),
+        ("https://example.com/" + "a" * 9000, "longer than a web address can be"),
+    ],
+)
+def test_only_http_urls_and_seed_keys_are_articles(archive, articles, url, why):
+    article = articles(url=url)
+    with pytest.raises(InvalidArticle, match=re.escape(why)):
+        archive.check_article(article)
+    assert archive.upsert_article(article) == Outcome.FAILED
+    assert archive.article_count() == 0
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.com/a", "HTTPS://EXAMPLE.COM/a?b=c#d", "seed:000_887d", "seed:ant/x"]
+)
+def test_web_urls_and_seed_keys_are_stored(archive, articles, url):
+    assert archive.upsert_article(articles(url=url)) == Outcome.NEW
+
+
+def test_article_check_is_what_upsert_applies(archive):
+    """One rule for every path: an article the check refuses is never written."""
+    bad = Article(url="file:///x", title="t", text="x")
+    with pytest.raises(InvalidArticle):
+        archive.check_article(bad)
+    assert list(archive.upsert_articles([bad])) == [(bad, Outcome.FAILED)]

@@ -14,6 +14,7 @@ from newsarchive.archive import Outcome
 from newsarchive.ingest import (
     BadInput,
     IngestError,
+    IngestReport,
     ingest_paths,
     normalise_date,
     parse_ant,
@@ -496,7 +497,11 @@ def test_html_page_needs_url_and_goes_through_extract(archive, tmp_path):
 
 def test_outcomes_are_the_archive_ones():
     # The report's counters are named after the archive's outcomes.
-    assert {o.value for o in Outcome} == {"new", "updated", "unchanged"}
+    assert {o.value for o in Outcome} == {"new", "updated", "unchanged", "failed"}
+    report = IngestReport()
+    for outcome in Outcome:
+        report.stats.count(outcome)
+        assert getattr(report, outcome.value) == 1
 
 
 def test_corpus_copies_with_different_texts_reingest_unchanged(archive, tmp_path):

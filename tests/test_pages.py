@@ -76,7 +76,7 @@ def test_agency_is_written_and_kept_when_a_refetch_lacks_it(archive, articles):
     assert archive.get_article(article.url)["agency"] == "وأج"
 
 
-# --- record_pages and page_history ---------------------------------------------------------
+# --- record_pages and page_history -------------------------------------------------------
 
 
 def test_record_pages_round_trip(archive, articles):
@@ -388,3 +388,23 @@ def test_crawl_summary_lists_reasons_with_examples_and_where_to_see_why(tmp_path
         f"  see why: newsarchive serve --db {db}, then"
         " http://127.0.0.1:8001/archive/pages?run_id=7" in lines
     )
+
+
+def test_the_crawl_pipeline_obeys_the_same_rule(tmp_path, articles):
+    """The crawl writes through the same upsert: a refused article is a failed page with
+    the reason, and the rest of the batch lands."""
+    pipe = ArchivePipeline.from_crawler(FakeCrawler(tmp_path / "archive.db"))
+    pipe.MAX_BATCH_SECONDS = 3600
+    pipe.open_spider()
+    bad, good = articles(url="data:text/html,x"), articles()
+    for article in (bad, good):
+        article.page = article_page(article.url)
+        pipe.process_item(article)
+    pipe.close_spider()
+    rows = {r["url"]: r for r in pipe.archive.db["pages"].rows}
+    assert (rows[bad.url]["decision"], rows[bad.url]["outcome"]) == ("error", "failed")
+    assert rows[bad.url]["reason"].startswith("URL 'data:text/html,x' is a data: URL")
+    assert rows[good.url]["outcome"] == "new"
+    assert pipe.archive.article_count() == 1
+    assert pipe.crawler.stats.values["newsarchive/failed"] == 1
+    pipe.archive.close()
