@@ -6,17 +6,27 @@ ANT document is a ``.txt`` that starts with ``<DOC>``). Everything streams: file
 archive members are parsed one at a time and handed, as a generator, to
 :meth:`Archive.upsert_articles`, which commits 500 at a time. A file that is not an
 article becomes an :class:`IngestFailure` with its path and a one-line reason; the
-rest of the batch still lands.
+rest of the batch still lands. An empty document (a blank title or text in a corpus,
+an empty file) is skipped and counted, not a failure.
+
+Bad input stays small (newsarchive.limits): a file or archive member is read whole only
+up to ``NEWSARCHIVE_MAX_FILE_SIZE``, and a file that is one article (a seed file) only up
+to ``NEWSARCHIVE_MAX_ARTICLE_SIZE``, both decided from its size before it is read; JSON
+Lines is read a line at a time, each line at most four times the article limit; an
+archive may expand to ``NEWSARCHIVE_MAX_COMPRESSION_RATIO`` times its compressed size
+(per zip member, and for a compressed tar, which is read front to back, as a whole).
 """
 
 from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import logging
 import lzma
 import multiprocessing
+import os
 import re
 import sys
 import tarfile
@@ -31,14 +41,18 @@ from queue import Empty
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
+from newsarchive import limits
 from newsarchive.arabic.dates import normalise_date
 from newsarchive.arabic.encoding import EncodingError, decode_text, has_bom
-from newsarchive.archive import Archive, RunStats
+from newsarchive.archive import Archive, InvalidArticle, RunStats
 from newsarchive.items import EXTRACT_FIELDS, Article, PageRecord
+from newsarchive.limits import format_size, raise_hint
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "EMPTY_DOCUMENT",
+    "EmptyDocument",
     "IngestError",
     "IngestFailure",
     "IngestReport",
@@ -59,6 +73,15 @@ class BadInput(ValueError):
 
     # The page decision's record, for a saved page refused as not an article.
     page: PageRecord | None = None
+
+
+class EmptyDocument(BadInput):
+    """A document with nothing in it (an empty file, a blank title or text): skipped and
+    counted, not a failure. Corpora hold a few (ANT v1.1: 27 of 10,161)."""
+
+
+# The reason skipped empty documents are counted under (crawl_runs.dropped_reasons).
+EMPTY_DOCUMENT = "empty document"
 
 
 @dataclass
@@ -84,15 +107,26 @@ class IngestReport:
     updated = property(lambda self: self.stats.updated)
     unchanged = property(lambda self: self.stats.unchanged)
     failed = property(lambda self: self.stats.failed)
+    # Inputs left out on purpose (empty documents), by reason in stats.dropped_reasons.
+    skipped = property(lambda self: self.stats.dropped)
 
     @property
     def total(self) -> int:
-        return self.stats.archived + self.stats.failed
+        return self.stats.archived + self.stats.dropped + self.stats.failed
 
     def summary(self) -> str:
+        skipped = ""
+        if self.skipped:
+            reasons = self.stats.dropped_reasons
+            why = (
+                next(iter(reasons))
+                if len(reasons) == 1
+                else ", ".join(f"{count} {reason}" for reason, count in reasons.items())
+            )
+            skipped = f"{self.skipped} skipped ({why}), "
         return (
             f"ingested {self.total} {self.unit}: {self.new} new, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.failed} failed"
+            f"{self.unchanged} unchanged, {skipped}{self.failed} failed"
         )
 
 
@@ -175,7 +209,7 @@ def _clean_body(text: str) -> str:
 
 def _decode(data: bytes) -> str:
     if not data.strip():
-        raise BadInput("empty file")
+        raise EmptyDocument("empty file")
     # UTF-16 text (Notepad's "Unicode") is full of NUL bytes but starts with its BOM.
     if b"\x00" in data[:8192] and not has_bom(data):
         raise BadInput("binary file (NUL bytes), not text")
@@ -209,7 +243,7 @@ def parse_seed(data: bytes, name: str, *, source: str | None = None) -> Article:
         raise BadInput("no source name on line 3")
     body = _clean_body("\n".join(lines[4:]))
     if not body:
-        raise BadInput("no body after line 4")
+        raise EmptyDocument("no body after line 4")
     return Article(
         url=f"seed:{Path(name).stem}", title=title, text=body, source=site, language="ar"
     )
@@ -240,7 +274,11 @@ def parse_ant(data: bytes | str, *, source: str | None = None) -> Iterator[Artic
     ``&`` that an XML parser rejects. A document without a URL, TITLE or TEXT is
     yielded as :class:`BadInput` naming what is missing.
     """
-    text = data if isinstance(data, str) else _decode(data)
+    try:
+        text = data if isinstance(data, str) else _decode(data)
+    except BadInput as exc:  # undecodable: the file fails, not the whole ingest
+        yield exc
+        return
     docs = text.split("<DOC>")[1:]
     if not docs:
         yield BadInput("no <DOC> element")
@@ -261,12 +299,12 @@ def _ant_article(fields: dict[str, str], fallback_source: str | None) -> Article
         raise BadInput("ANT document without <TITLE>")
     title = " ".join(_xml_text(fields["TITLE"]).split())
     if not title:
-        raise BadInput("ANT document with an empty <TITLE>")
+        raise EmptyDocument("ANT document with an empty <TITLE>")
     if "TEXT" not in fields:
         raise BadInput("ANT document without <TEXT>")
     body = _clean_body(_xml_text(fields["TEXT"]))
     if not body:
-        raise BadInput("ANT document with an empty <TEXT>")
+        raise EmptyDocument("ANT document with an empty <TEXT>")
     site = (
         source_name(_xml_text(fields.get("SRC", "")))
         or source_from_url(url)
@@ -310,11 +348,14 @@ def _record_article(record: Any, source: str | None) -> Article:
         }
     for name in ("url", "title", "text"):
         value = record.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or (name == "url" and isinstance(value, str) and not value.strip()):
             present = ", ".join(k for k, v in record.items() if v not in (None, "")) or "nothing"
             raise BadInput(f"no {name!r} (the record has: {present})")
         if not isinstance(value, str):
             raise BadInput(f"{name!r} must be a string")
+    for name in ("title", "text"):
+        if not record[name].strip():
+            raise EmptyDocument(f"the {name} is empty")
     for name in ("categories", "tags"):
         value = record.get(name)
         if value is not None and not (
@@ -410,13 +451,21 @@ def read_path(path: Path, *, url: str | None = None, source: str | None = None) 
             yield from _read_archive(path, source)
         elif suffix in _JSONL_SUFFIXES:
             with path.open("rb") as handle:
-                yield from _read_json_lines(handle, label, source)
+                yield from _read_json_lines(_bounded_lines(handle), label, source)
         elif suffix in (".html", ".htm"):
-            yield label, _read_html(path, url, source), "html"
+            size = path.stat().st_size
+            if size > limits.MAX_FILE_SIZE:
+                yield label, _too_big_to_read(size, member=False), "html"
+            else:
+                yield label, _read_html(path, url, source), "html"
         else:
-            yield from _read_blob(path.read_bytes(), label, source)
+            with path.open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                yield from _read_whole(handle, size, label, source, member=False)
     except OSError as exc:
         yield label, BadInput(f"cannot read: {exc.strerror or exc}"), "file"
+    except _TooMuchExpansion as exc:
+        yield label, BadInput(str(exc)), "file"
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, lzma.LZMAError, zlib.error) as exc:
         # A truncated or corrupt archive fails mid-stream with the decompressor's own
         # error (gzip's and bz2's are OSErrors); members read before it have landed.
@@ -446,6 +495,73 @@ def _read_html(path: Path, url: str | None, source: str | None) -> Article | Bad
     return refused
 
 
+# --- sizes -------------------------------------------------------------------------------
+
+
+def _too_big_to_read(size: int, *, member: bool, at_least: bool = False) -> BadInput:
+    expanded = " when expanded" if member else ""
+    return BadInput(
+        f"{'more than ' if at_least else ''}{format_size(size)}{expanded}, over the"
+        f" {format_size(limits.MAX_FILE_SIZE)} limit for a file read whole; skipped. If it"
+        f" is genuine, {raise_hint('NEWSARCHIVE_MAX_FILE_SIZE', size)}; many articles are"
+        " better as JSON Lines (.jsonl), read a line at a time"
+    )
+
+
+def _one_article(head: bytes, label: str) -> bool:
+    """Whether a file that opens with ``head`` is read as a seed file, one article (the
+    dispatch of :func:`_read_blob`, from the first bytes only)."""
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    lower = label.lower()
+    return not (
+        head.startswith(b"<DOC>")
+        or head[:1] in (b"[", b"{")
+        or lower.endswith(".json")
+        or lower.endswith(".xml")
+    )
+
+
+def _size_refusal(size: int, head: bytes, label: str, *, member: bool) -> BadInput | None:
+    """Why a file of ``size`` bytes that opens with ``head`` is not read at all, if so:
+    decided before reading it, so a 50 MB text file costs nothing."""
+    if size > limits.MAX_FILE_SIZE:
+        return _too_big_to_read(size, member=member)
+    # UTF-16 takes up to two bytes for what UTF-8 writes in one (ASCII); every other
+    # encoding we read takes at most as many bytes as UTF-8.
+    per_byte = 2 if head.startswith((b"\xff\xfe", b"\xfe\xff")) else 1
+    if _one_article(head, label) and size > limits.MAX_ARTICLE_SIZE * per_byte:
+        return BadInput(
+            f"{format_size(size)} for one article (a seed file: title, source, body),"
+            f" over the {format_size(limits.MAX_ARTICLE_SIZE)} limit per article; skipped."
+            f" If it really is one article, {raise_hint('NEWSARCHIVE_MAX_ARTICLE_SIZE', size)}"
+        )
+    return None
+
+
+def _read_whole(
+    stream: BinaryIO, size: int, label: str, source: str | None, *, member: bool
+) -> Iterator[Item]:
+    """A file or archive member read whole, if :func:`_size_refusal` lets it; ``size`` is
+    what its directory entry or header says, and no more than the limit is ever read."""
+    head = stream.peek(64)[:64]  # every stream here is a buffered reader
+    refusal = _size_refusal(size, head, label, member=member)
+    if refusal is not None:
+        yield label, refusal, "file"
+        return
+    # What it says it holds and a byte more: a buffered reader allocates what it is asked
+    # for. A file that grew since is read on, up to the limit.
+    data = stream.read(size + 1)
+    if len(data) > size:
+        data += stream.read(limits.MAX_FILE_SIZE + 1 - len(data))
+        if len(data) > limits.MAX_FILE_SIZE:
+            yield label, _too_big_to_read(len(data), member=member, at_least=True), "file"
+            return
+    yield from _read_blob(data, label, source)
+
+
+# --- kinds of file -----------------------------------------------------------------------
+
+
 def _read_blob(data: bytes, label: str, source: str | None) -> Iterator[Item]:
     """One file's bytes, its kind decided by content: ANT XML, JSON, or a seed file."""
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -472,9 +588,20 @@ def _is_json(data: bytes) -> bool:
     with a bracket too: "[فيديو] …")."""
     try:
         json.loads(data.decode("utf-8-sig"))
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, nesting
         return False
     return True
+
+
+def _json_problem(exc: ValueError | RecursionError) -> str:
+    """One line for why ``json.loads`` refused a document or a line."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 (byte 0x{exc.object[exc.start]:02x} at byte {exc.start + 1})"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg} at column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "invalid JSON: nested too deeply"
+    return f"invalid JSON: {exc}"  # e.g. an integer of more than 4,300 digits
 
 
 def _read_json_blob(data: bytes, label: str, source: str | None) -> Iterator[Item]:
@@ -485,7 +612,10 @@ def _read_json_blob(data: bytes, label: str, source: str | None) -> Iterator[Ite
         return
     except json.JSONDecodeError:
         # Not one JSON document: perhaps JSON Lines under another name.
-        yield from _read_json_lines(data.splitlines(keepends=True), label, source)
+        yield from _read_json_lines(_bounded_lines(io.BytesIO(data)), label, source)
+        return
+    except (ValueError, RecursionError) as exc:
+        yield label, BadInput(_json_problem(exc)), "json"
         return
     records = document if isinstance(document, list) else [document]
     for number, record in enumerate(records, 1):
@@ -496,20 +626,55 @@ def _read_json_blob(data: bytes, label: str, source: str | None) -> Iterator[Ite
             yield where, exc, "json"
 
 
-def _read_json_lines(lines: Iterable[bytes], label: str, source: str | None) -> Iterator[Item]:
+def _line_limit() -> int:
+    """The longest JSON Lines record read: JSON may escape every character of an article
+    at the limit (``\\u0627`` is 6 bytes for the 2 of ``ا`` in UTF-8), plus its fields."""
+    return 4 * limits.MAX_ARTICLE_SIZE
+
+
+def _bounded_lines(stream: BinaryIO) -> Iterator[bytes | int]:
+    """The lines of ``stream``, none held longer than :func:`_line_limit`: a longer line
+    is read through in pieces and given as its length instead, so a file of one endless
+    line (a bomb without a newline) costs no more memory than one record."""
+    limit = _line_limit()
+    while line := stream.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        size = len(line)
+        while piece := stream.readline(1_000_000):
+            size += len(piece)
+            if piece.endswith(b"\n"):
+                break
+        yield size
+
+
+def _read_json_lines(
+    lines: Iterable[bytes | int], label: str, source: str | None
+) -> Iterator[Item]:
+    """One article or failure per line: a bad line (invalid JSON or UTF-8, a missing
+    field, too long) loses that record alone, reported as ``label:line``."""
     for number, raw in enumerate(lines, 1):
+        where = f"{label}:{number}"
+        if isinstance(raw, int):
+            yield (
+                where,
+                BadInput(
+                    f"a line of {format_size(raw)}, over the {format_size(_line_limit())}"
+                    " limit for one record (4 times NEWSARCHIVE_MAX_ARTICLE_SIZE); skipped"
+                ),
+                "json",
+            )
+            continue
         if number == 1:
             raw = raw.removeprefix(b"\xef\xbb\xbf")
         if not raw.strip():
             continue
-        where = f"{label}:{number}"
         try:
-            record = json.loads(raw)
-        except UnicodeDecodeError:
-            yield where, BadInput("not UTF-8"), "json"
-            continue
-        except json.JSONDecodeError as exc:
-            yield where, BadInput(f"invalid JSON: {exc.msg} at column {exc.colno}"), "json"
+            # Without its line end, so an error at the end of the line has its column.
+            record = json.loads(raw.rstrip(b"\r\n"))
+        except (ValueError, RecursionError) as exc:
+            yield where, BadInput(_json_problem(exc)), "json"
             continue
         try:
             yield where, _record_article(record, source), "json"
@@ -517,55 +682,150 @@ def _read_json_lines(lines: Iterable[bytes], label: str, source: str | None) -> 
             yield where, exc, "json"
 
 
-def _read_member(data: bytes, name: str, label: str, source: str | None) -> Iterator[Item]:
+# --- archives ----------------------------------------------------------------------------
+
+
+class _TooMuchExpansion(Exception):
+    """A compressed tar expanded past its budget while tarfile itself was reading (a
+    header, or the skipped rest of a member): the archive is not read further."""
+
+
+def _expansion_budget(compressed: int) -> int:
+    """How many bytes an archive of ``compressed`` bytes may expand to, in all."""
+    return limits.MAX_COMPRESSION_RATIO * compressed + limits.RATIO_FLOOR
+
+
+def _bomb(expanded: int, compressed: int, *, whole: bool) -> BadInput:
+    ratio = limits.MAX_COMPRESSION_RATIO
+    if whole:
+        what = (
+            f"the archive expands to more than {ratio} times its {format_size(compressed)}"
+            f" by the end of this member ({format_size(expanded)}): a compression bomb?"
+            " Stopped reading the archive here"
+        )
+    else:
+        what = (
+            f"expands {expanded / max(compressed, 1):,.0f} times ({format_size(expanded)}"
+            f" from {format_size(compressed)}), over the limit of {ratio} times: a"
+            " compression bomb? Skipped"
+        )
+    return BadInput(
+        f"{what}. If it is genuine, raise NEWSARCHIVE_MAX_COMPRESSION_RATIO (now {ratio})"
+    )
+
+
+def _read_member(
+    stream: BinaryIO, size: int, name: str, label: str, source: str | None
+) -> Iterator[Item]:
     suffix = _suffix(name)
     if suffix in _JSONL_SUFFIXES:
-        yield from _read_json_lines(data.splitlines(keepends=True), label, source)
+        yield from _read_json_lines(_bounded_lines(stream), label, source)
     elif suffix in _ARCHIVE_SUFFIXES:
         log.info("%s: archive inside an archive, skipped", label)
     else:
-        yield from _read_blob(data, label, source)
+        yield from _read_whole(stream, size, label, source, member=True)
 
 
 def _read_archive(path: Path, source: str | None) -> Iterator[Item]:
-    """Stream the members of a tar or zip archive; nothing is written to disk.
-
-    Tar files are read in stream mode (``r|``) so a compressed tar is decompressed
-    once, front to back, never seeked (tarfile docs, "stream of tar blocks").
-    """
+    """Stream the members of a tar or zip archive; nothing is written to disk, and no
+    member is held in memory beyond the limits (see the module's docstring)."""
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            for info in sorted(archive.infolist(), key=lambda i: i.filename):
-                if info.is_dir() or not _wanted(info.filename) or _hidden(info.filename):
+        yield from _read_zip(path, source)
+    else:
+        yield from _read_tar(path, source)
+
+
+def _read_zip(path: Path, source: str | None) -> Iterator[Item]:
+    """A zip's members in name order. Its directory gives each member's sizes before a
+    byte is expanded, so a bomb member is skipped at no cost and the rest still read;
+    zipfile stops a member at the size its entry gives (a longer one fails its CRC)."""
+    whole = path.stat().st_size
+    budget = _expansion_budget(whole)
+    expanded = 0
+    with zipfile.ZipFile(path) as archive:
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if info.is_dir() or not _wanted(info.filename) or _hidden(info.filename):
+                continue
+            label = f"{path}/{info.filename}"
+            size, compressed = info.file_size, info.compress_size
+            if size > limits.RATIO_FLOOR and size > limits.MAX_COMPRESSION_RATIO * compressed:
+                yield label, _bomb(size, compressed, whole=False), "file"
+                continue
+            if size > limits.MAX_FILE_SIZE and _suffix(info.filename) not in _JSONL_SUFFIXES:
+                yield label, _too_big_to_read(size, member=True), "file"
+                continue
+            expanded += size
+            if expanded > budget:
+                # Many small members that each pass, but add up to a bomb.
+                yield label, _bomb(expanded, whole, whole=True), "file"
+                return
+            with archive.open(info) as stream:
+                yield from _read_member(stream, size, info.filename, label, source)
+
+
+class _Metered:
+    """The decompressed stream tarfile reads, raising :class:`_TooMuchExpansion` past
+    ``budget`` bytes: a backstop for what tarfile reads whole on its own (a pax or GNU
+    long-name header holds any length)."""
+
+    def __init__(self, stream: BinaryIO, budget: int, compressed: int):
+        self.stream, self.budget, self.compressed = stream, budget, compressed
+        self.position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.position += len(data)
+        if self.position > self.budget:
+            raise _TooMuchExpansion(str(_bomb(self.position, self.compressed, whole=True)))
+        return data
+
+
+def _read_tar(path: Path, source: str | None) -> Iterator[Item]:
+    """A tar's members in stream mode (``r|``): a compressed tar is decompressed once,
+    front to back, never seeked (tarfile docs, "stream of tar blocks"). A member too big
+    to read is skipped, but reaching the next one still expands it, so a compressed tar
+    stops, with an error on the member that would take it past its budget, before
+    expanding that member."""
+    compressed = path.stat().st_size
+    budget = _expansion_budget(compressed)
+    raw, expands = _decompressed(path)
+    with raw:
+        stream = _Metered(raw, budget, compressed) if expands else raw
+        with tarfile.open(fileobj=stream, mode="r|") as archive:
+            for member in archive:
+                label = f"{path}/{member.name}"
+                end = member.offset_data + member.size
+                if expands and end > budget:
+                    yield label, _bomb(end, compressed, whole=True), "file"
+                    return
+                if not member.isfile() or not _wanted(member.name) or _hidden(member.name):
                     continue
-                yield from _read_member(
-                    archive.read(info), info.filename, f"{path}/{info.filename}", source
-                )
-        return
-    with _decompressed(path) as stream, tarfile.open(fileobj=stream, mode="r|") as archive:
-        for member in archive:
-            if not member.isfile() or not _wanted(member.name) or _hidden(member.name):
-                continue
-            extracted = archive.extractfile(member)
-            if extracted is None:
-                continue
-            yield from _read_member(extracted.read(), member.name, f"{path}/{member.name}", source)
+                if member.size > limits.MAX_FILE_SIZE and _suffix(member.name) not in (
+                    _JSONL_SUFFIXES
+                ):
+                    yield label, _too_big_to_read(member.size, member=True), "file"
+                    continue
+                extracted = archive.extractfile(member)
+                if extracted is None:
+                    continue
+                yield from _read_member(extracted, member.size, member.name, label, source)
 
 
-def _decompressed(path: Path) -> BinaryIO:
-    """The tar stream inside ``path``, by magic number rather than extension. Opened
-    here instead of by tarfile's ``r|*`` because tarfile takes a truncated compressed
-    stream for the end of the archive and stops without a word; these decompressors
-    raise EOFError ("Compressed file ended before the end-of-stream marker")."""
+def _decompressed(path: Path) -> tuple[BinaryIO, bool]:
+    """The tar stream inside ``path``, by magic number rather than extension, and whether
+    it is a decompressor (rather than the file itself). Opened here instead of by
+    tarfile's ``r|*`` because tarfile takes a truncated compressed stream for the end of
+    the archive and stops without a word; these decompressors raise EOFError
+    ("Compressed file ended before the end-of-stream marker")."""
     with path.open("rb") as probe:
         magic = probe.read(6)
     if magic.startswith(b"\xfd7zXZ\x00"):
-        return lzma.open(path)
+        return lzma.open(path), True
     if magic.startswith(b"\x1f\x8b"):
-        return gzip.open(path)
+        return gzip.open(path), True
     if magic.startswith(b"BZh"):
-        return bz2.open(path)
-    return path.open("rb")
+        return bz2.open(path), True
+    return path.open("rb"), False
 
 
 def _hidden(name: str) -> bool:
@@ -678,7 +938,8 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest files and folders of articles into ``archive`` and record the run in
     ``crawl_runs`` (kind "ingest"; status "ok", "failed" when some input failed, or
-    "empty").
+    "empty" when nothing was archived). Empty documents are skipped, counted in
+    ``dropped`` under :data:`EMPTY_DOCUMENT`, and fail nothing.
 
     ``background`` reads and parses the files in a second process while this one
     computes search keys and writes; by default it does so for archives and for more
@@ -723,18 +984,34 @@ def ingest_paths(
     # Decision records of saved pages (the crawl's per-page record, for `ingest --url`).
     pages: list[PageRecord] = []
 
+    def fail(label: str, reason: str) -> None:
+        log.info("%s: %s", label, reason)  # the report carries it; the CLI prints it
+        report.failures.append(IngestFailure(label, reason))
+        stats.error(f"{label}: {reason}")
+
     def items() -> Iterator[Article]:
         for label, result, kind in reader(files, url, source):
             bar.tick()
             if kind == "json" or _DOC_NUMBER.search(label):
                 report.unit = "records"
+            if isinstance(result, EmptyDocument):
+                log.info("%s: skipped: %s", label, result)
+                stats.drop(EMPTY_DOCUMENT, label)
+                continue
             if isinstance(result, BadInput):
                 if result.page is not None:
                     pages.append(result.page)
-                reason = str(result)
-                log.info("%s: %s", label, reason)  # the report carries it; the CLI prints it
-                report.failures.append(IngestFailure(label, reason))
-                stats.error(f"{label}: {reason}")
+                fail(label, str(result))
+                continue
+            try:
+                # The archive checks again; here the refusal can name the file and line.
+                archive.check_article(result)
+            except InvalidArticle as exc:
+                if result.page is not None:
+                    result.page.decision, result.page.reason = "error", str(exc)
+                    result.page.outcome = "failed"
+                    pages.append(result.page)
+                fail(label, str(exc))
                 continue
             if result.source:
                 sources.setdefault(result.source, _SOURCE_KINDS.get(kind, kind))
@@ -752,7 +1029,8 @@ def ingest_paths(
                 article.page.found_via = article.page.found_via or "file"
                 article.page.outcome = outcome.value
                 pages.append(article.page)
-        status = "empty" if report.total == 0 else "failed" if report.failed else "ok"
+        # Skipped empty documents are neither: a corpus that holds a few is ingested "ok".
+        status = "failed" if report.failed else "ok" if stats.archived else "empty"
         _register_sources(archive, sources)
     finally:
         bar.close()

@@ -13,6 +13,7 @@ import pytest
 from newsarchive.archive import Outcome
 from newsarchive.ingest import (
     BadInput,
+    EmptyDocument,
     IngestError,
     IngestReport,
     ingest_paths,
@@ -160,17 +161,18 @@ def test_a_bad_file_among_good_ones_fails_alone_and_loses_nothing(archive, tmp_p
     (folder / SEED.name).write_bytes(b"\n\nelmaouid\n\nbody")  # a broken copy of the seed
 
     report = ingest(archive, folder)
-    assert (report.new, report.failed) == (2, 3)
+    assert (report.new, report.skipped, report.failed) == (2, 1, 2)
     assert sorted((Path(f.path).name, f.reason) for f in report.failures) == [
         (SEED.name, "no title on line 1 (expected: title, blank line, source, blank, body)"),
-        ("b.txt", "empty file"),
         ("d.txt", "binary file (NUL bytes), not text"),
     ]
     assert archive.get_article("seed:000_887d7dc72d5a122c") == before
     assert archive.article_count() == 3
     run = archive.last_run(None, "ingest") or list(archive.db["crawl_runs"].rows)[-1]
-    assert run["status"] == "failed" and run["failed"] == 3
-    assert any("b.txt: empty file" in e for e in json.loads(run["errors"]))
+    assert run["status"] == "failed" and run["failed"] == 2
+    # The empty file is skipped, not failed: counted with its reason and named.
+    assert run["dropped"] == 1 and json.loads(run["dropped_reasons"]) == {"empty document": 1}
+    assert json.loads(run["dropped_examples"]) == {"empty document": [str(folder / "b.txt")]}
 
 
 def test_kind_is_decided_by_content(archive, tmp_path):
@@ -314,6 +316,8 @@ def test_ant_quirks_bare_ampersand_entities_cdata_and_missing_fields():
         result = next(parse_ant(broken.encode()))
         assert isinstance(result, BadInput)
         assert reason in str(result)
+        # Blank fields make an empty document (skipped); missing ones a broken one.
+        assert isinstance(result, EmptyDocument) == ("empty" in reason)
 
 
 def build_tar(path: Path, members: dict[str, str | bytes]) -> Path:
@@ -339,6 +343,7 @@ def test_tar_xz_streams_in_merges_duplicate_categories_and_reports_bad_members(
             url="https://www.skynewsarabia.com/world/2", time="18/05/2017"
         ),
         "corpus/world/SK-world-3.txt": ant_doc(url="https://www.skynewsarabia.com/3", text=""),
+        "corpus/world/SK-world-4.txt": ant_doc(url="javascript:alert(1)"),
         "corpus/.DS_Store": b"\x00\x00",
         **{
             f"corpus/sport/SK-sport-{n}.txt": ant_doc(
@@ -350,9 +355,10 @@ def test_tar_xz_streams_in_merges_duplicate_categories_and_reports_bad_members(
     corpus = build_tar(tmp_path / "corpus.tar.xz", members)
 
     report = ingest(archive, corpus, background=background)
-    assert (report.new, report.updated, report.failed) == (62, 1, 1)
-    assert report.failures[0].path == f"{corpus}/corpus/world/SK-world-3.txt"
-    assert report.failures[0].reason == "ANT document with an empty <TEXT>"
+    assert (report.new, report.updated, report.skipped, report.failed) == (62, 1, 1, 1)
+    assert report.failures[0].path == f"{corpus}/corpus/world/SK-world-4.txt"
+    assert report.failures[0].reason.startswith("URL 'javascript:alert(1)' is a javascript:")
+    assert report.stats.examples == {"empty document": [f"{corpus}/corpus/world/SK-world-3.txt"]}
     merged = archive.get_article(same)
     assert merged["categories"] == ["economy", "internationalNews"]
     assert archive.get_article("https://www.skynewsarabia.com/world/2")["published"] == (
@@ -362,6 +368,7 @@ def test_tar_xz_streams_in_merges_duplicate_categories_and_reports_bad_members(
 
     again = ingest(archive, corpus, background=background)
     assert (again.new, again.updated, again.unchanged, again.failed) == (0, 0, 63, 1)
+    assert again.skipped == 1
     assert archive.get_article(same)["categories"] == ["economy", "internationalNews"]
 
 
@@ -429,11 +436,13 @@ def test_json_lines_with_one_bad_line(archive, tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     report = ingest(archive, path)
-    assert (report.new, report.failed) == (2, 2)
-    assert report.summary() == "ingested 4 records: 2 new, 0 updated, 0 unchanged, 2 failed"
+    assert (report.new, report.skipped, report.failed) == (2, 1, 1)
+    assert report.summary() == (
+        "ingested 4 records: 2 new, 0 updated, 0 unchanged, 1 skipped (empty document), 1 failed"
+    )
     where = {f.path: f.reason for f in report.failures}
-    assert where[f"{path}:3"].startswith("invalid JSON")
-    assert where[f"{path}:5"].startswith("no 'text'")
+    assert where == {f"{path}:3": "invalid JSON: Expecting ',' delimiter at column 51"}
+    assert report.stats.examples == {"empty document": [f"{path}:5"]}
     row = archive.get_article("https://example.com/a")
     assert (row["author"], row["categories"], row["tags"]) == ("كاتب", ["وطني"], ["الجزائر"])
     assert row["published"] == "2024-01-15T10:00:00+01:00" and row["source"] == "elmaouid"
