@@ -24,6 +24,13 @@ The ratio the project targets is ingest / raw >= 0.8 (articles per second). Each
 timing is the best of --repeat runs (wall clock), printed with its CPU seconds (for
 ingest: this process plus the reader process), since a shared machine's load moves wall
 times by +-30% between runs.
+
+``--bombs`` measures something else: the peak memory of ingesting archives that expand
+to ``--bomb-mb`` (default 1,000 MB) from about 3.7 MB (a zip and a tar.gz, each with a
+few seed files around one member of repeated Arabic text), each ingest in a fresh
+subprocess: peak RSS of that process and of its reader process, what it reported, and
+the time. ``--code DIR`` runs another checkout's ``newsarchive`` (an older commit, for
+the figure before a change) with the same archives.
 """
 
 from __future__ import annotations
@@ -31,11 +38,15 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import pstats
 import resource
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -156,6 +167,117 @@ def bench_raw(articles: list[Article], db: Path) -> tuple[float, float, int, flo
     return elapsed, cpu, len(rows), size
 
 
+# --- compression bombs ---------------------------------------------------------------------
+
+_BOMB_LINE = "خبر عاجل: الحكومة تعلن عن إجراءات جديدة في الجزائر العاصمة اليوم.\n".encode()
+_BOMB_SEEDS = {
+    f"corpus/seed-{n}.txt": f"عنوان الخبر {n}\n\nelmaouid\n\nنص الخبر رقم {n}.\n".encode()
+    for n in range(3)
+}
+
+
+class _Repeated:
+    """``size`` bytes of one line over and over, read like a file (never held whole)."""
+
+    def __init__(self, line: bytes, size: int):
+        self.block = line * (1_048_576 // len(line) + 1)
+        self.left = size
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
+        out = bytearray()
+        while len(out) < n:
+            out += self.block[: n - len(out)]
+        self.left -= n
+        return bytes(out)
+
+
+def build_bombs(folder: Path, size: int) -> list[Path]:
+    """A zip and a tar.gz holding three seed files and ``corpus/bomb.txt``, ``size``
+    bytes of one line of Arabic text repeated (zlib squeezes it about 290 times)."""
+    # The bomb between seed files: a zip reads the others whatever their order, a
+    # compressed tar only those before it.
+    seeds = sorted(_BOMB_SEEDS)
+    members = [seeds[0], "corpus/bomb.txt", *seeds[1:]]
+    zipped = folder / "bomb.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in members:
+            if name in _BOMB_SEEDS:
+                archive.writestr(name, _BOMB_SEEDS[name])
+                continue
+            source = _Repeated(_BOMB_LINE, size)
+            with archive.open(name, "w", force_zip64=True) as member:
+                while chunk := source.read(1_048_576):
+                    member.write(chunk)
+    tarred = folder / "bomb.tar.gz"
+    with tarfile.open(tarred, "w:gz", compresslevel=6) as archive:
+        for name in members:
+            data = _BOMB_SEEDS.get(name)
+            info = tarfile.TarInfo(name)
+            info.size = len(data) if data is not None else size
+            archive.addfile(
+                info, io.BytesIO(data) if data is not None else _Repeated(_BOMB_LINE, size)
+            )
+    return [zipped, tarred]
+
+
+# Run in a fresh interpreter (argv: code dir, archive, db): the peak RSS of this process
+# and of its reader process (a forked child: RUSAGE_CHILDREN once it has been joined).
+_BOMB_RUN = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from newsarchive.archive import open_archive
+from newsarchive.ingest import ingest_paths
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+archive = open_archive(Path(sys.argv[3]))
+started = time.perf_counter()
+try:
+    report = ingest_paths(archive, [Path(sys.argv[2])], progress=False)
+    outcome = report.summary()
+    failures = [f"{f.path.rsplit('/', 1)[-1]}: {f.reason}" for f in report.failures]
+except BaseException as exc:
+    outcome, failures = f"{type(exc).__name__}: {exc}"[:300], []
+seconds = time.perf_counter() - started
+print(json.dumps({
+    "before_mb": before / 1024,
+    "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "reader_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    "seconds": seconds,
+    "outcome": outcome,
+    "failures": failures,
+}))
+"""
+
+
+def bench_bombs(size_mb: int, code: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench_bombs_") as tmp:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        bombs = build_bombs(folder, size_mb * 1_000_000)
+        print(f"built in {time.perf_counter() - started:.1f}s; code: {code}")
+        for bomb in bombs:
+            db = folder / f"{bomb.name}.db"
+            run = subprocess.run(
+                [sys.executable, "-c", _BOMB_RUN, str(code), str(bomb), str(db)],
+                capture_output=True,
+                text=True,
+            )
+            lines = run.stdout.strip().splitlines()
+            if run.returncode or not lines:
+                print(f"{bomb.name}: exit {run.returncode}: {run.stderr.strip()[-500:]}")
+                continue
+            figures = json.loads(lines[-1])
+            print(
+                f"{bomb.name}: {bomb.stat().st_size / 1e6:.2f} MB expanding to {size_mb:,} MB;"
+                f" peak RSS {figures['self_mb']:.0f} MB (writer; {figures['before_mb']:.0f} MB"
+                f" after imports), {figures['reader_mb']:.0f} MB (reader process);"
+                f" {figures['seconds']:.1f}s\n  {figures['outcome']}"
+            )
+            for failure in figures["failures"]:
+                print(f"  error: {failure}")
+
+
 def best(runs: list[tuple]) -> tuple:
     return min(runs, key=lambda run: run[0])
 
@@ -166,7 +288,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="parse/insert at most N articles (raw, upsert)")
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs (default 1)")
     parser.add_argument("--profile", action="store_true", help="cProfile the ingest run")
+    parser.add_argument("--bombs", action="store_true", help="peak memory on compression bombs")
+    parser.add_argument("--bomb-mb", type=int, default=1000, help="what a bomb expands to")
+    parser.add_argument("--code", type=Path, default=REPO, help="checkout to run (--bombs)")
     args = parser.parse_args()
+    if args.bombs:
+        bench_bombs(args.bomb_mb, args.code.resolve())
+        return
     if not args.corpus.exists():
         sys.exit(f"../shared/data not found: {args.corpus}")
     inputs = corpus_inputs(args.corpus)

@@ -101,8 +101,11 @@ def ingest(
     Lines of articles (.jsonl), and one saved .html page with --url.
 
     Re-ingesting the same input changes nothing; changed text becomes a revision.
-    A bad file is reported with its path; the rest still lands and the exit status
-    is 1.
+    A bad file, record or archive member is reported with its path (and line); the
+    rest still lands and the exit status is 1. Empty documents are skipped and
+    counted, not failures. Size limits (env NEWSARCHIVE_MAX_ARTICLE_SIZE, 2 MB;
+    NEWSARCHIVE_MAX_FILE_SIZE, 64 MB; NEWSARCHIVE_MAX_COMPRESSION_RATIO, 100) keep
+    bad input small; the message says which to raise.
 
     Example:
 
