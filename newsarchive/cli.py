@@ -247,12 +247,17 @@ def serve(host: str, port: int, db_path: Path) -> None:
 
         newsarchive serve --port 8001
     """
+    from newsarchive.web import ServeError, bind
     from newsarchive.web import serve as serve_web
 
     with opened(db_path, create=False):
         pass  # migrate before Datasette opens it read-only; refuse a mistyped path
+    try:
+        sock = bind(host, port)  # before saying it serves: a busy port is one line
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops)")
-    serve_web(db_path, host=host, port=port)
+    serve_web(db_path, host=host, port=port, sock=sock)
 
 
 @cli.command()

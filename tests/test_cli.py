@@ -162,3 +162,25 @@ def test_a_saved_home_page_is_not_an_article():
     assert result.exit_code == 1
     assert "listing or section page" in result.output
     assert "body class home" in result.output  # the evidence, in one line
+
+
+def test_serve_on_a_busy_port_is_one_line_and_exit_1(tmp_path, archive):
+    """The port is taken before anything claims to serve: one line, status 1."""
+    import socket
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    try:
+        result = CliRunner().invoke(
+            cli, ["serve", "--port", str(port), "--db", str(tmp_path / "archive.db")]
+        )
+    finally:
+        busy.close()
+    assert result.exit_code == 1
+    assert "serving" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"Error: port {port} on 127.0.0.1 is in use (another newsarchive serve?);"
+        " pass --port N for another one"
+    ]

@@ -10,8 +10,10 @@ the per-table settings (full-text index, facets, sort order, descriptions) live 
 from __future__ import annotations
 
 import copy
+import errno
 import json
 import logging
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -86,14 +88,50 @@ def build_datasette(
     return ds
 
 
-def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
+class ServeError(OSError):
+    """The address to serve on cannot be used (a port in use, a host not of this machine)."""
+
+
+def bind(host: str = "127.0.0.1", port: int = 8001) -> socket.socket:
+    """A listening socket on ``host:port``, taken before anything says it is serving, so
+    a busy port is one clear error instead of a server that announces itself and dies."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ServeError(f"cannot serve on {host}: {exc.strerror}; pass --host") from exc
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(
+                f"port {port} on {host} is in use (another newsarchive serve?);"
+                " pass --port N for another one"
+            ) from exc
+        raise ServeError(f"cannot serve on {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
+def serve(
+    db_path: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    sock: socket.socket | None = None,
+) -> None:
     """Run the archive's Datasette with uvicorn until interrupted, as ``datasette serve``
-    does (datasette/cli.py): startup hooks, a connection check, then one worker."""
+    does (datasette/cli.py): startup hooks, a connection check, then one worker, on
+    ``sock`` (from :func:`bind`) or a socket bound here. Raises ServeError."""
     import uvicorn
     from datasette.cli import check_databases, run_sync
 
+    sock = sock or bind(host, port)
     ds = build_datasette(db_path)
     run_sync(ds.invoke_startup)
     run_sync(lambda: check_databases(ds))
     log.info("serving %s at http://%s:%d/", db_path, host, port)
-    uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on", workers=1)
+    config = uvicorn.Config(ds.app(), log_level="info", lifespan="on", workers=1)
+    uvicorn.Server(config).run(sockets=[sock])
