@@ -18,6 +18,8 @@ from typing import Any
 
 from scrapy.spiderloader import SpiderLoader
 
+from newsarchive.sites import SitesError
+
 SOURCES_MODULE = "spiders.sources"
 
 
@@ -28,4 +30,9 @@ class RegistrySpiderLoader(SpiderLoader):
             os.environ["NEWSARCHIVE_SITES"] = str(registry)
             if SOURCES_MODULE in sys.modules:  # made from another registry: make them anew
                 importlib.reload(sys.modules[SOURCES_MODULE])
-        super().__init__(settings)
+        try:
+            super().__init__(settings)
+        except SitesError as exc:
+            # The loader is where `scrapy list|crawl|check` meet the registry: a bad
+            # sites.toml is the user's one-line error there, not a 40-line traceback.
+            raise SystemExit(f"Error: {exc}") from None

@@ -51,6 +51,21 @@ def test_a_job_is_given_its_registry_as_a_setting(tmp_path):
     assert listed.stdout.split() == ["given", "news"]
 
 
+def test_scrapy_list_with_a_bad_registry_is_one_line(tmp_path):
+    bad = tmp_path / "sites.toml"
+    bad.write_text("[sites.x]\nbase_url = 5\n")
+    env = {**os.environ, "NEWSARCHIVE_SITES": str(bad)}
+    env["SCRAPY_SETTINGS_MODULE"] = "newsarchive.settings"
+    listed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False,
+    )  # fmt: skip
+    assert listed.returncode == 1
+    assert listed.stderr.strip().splitlines() == [
+        f"Error: {bad} has invalid entries: [sites.x]: base_url must be an http(s) URL"
+    ]
+
+
 def test_an_unreachable_scrapyd_is_one_line(tmp_path):
     sites = _decoy_registry(tmp_path / "sites.toml")
     url = f"http://127.0.0.1:{_free_port()}/"
