@@ -259,11 +259,16 @@ def stats(as_json: bool, db_path: Path) -> None:
     """Articles per source, oldest and newest, the last runs, and the pages of the
     latest run that recorded any, counted by decision and reason.
 
+    A run's status is ok, empty, failed, running or killed (its process died before
+    the end: kill -9, a crash; marked so by the next command). Its counts are always
+    those of the articles it archived.
+
     Example:
 
         newsarchive stats
     """
     with opened(db_path, create=False) as archive:
+        archive.reap_dead_runs()  # a run whose process died shows as "killed"
         figures = archive.stats()
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -294,6 +299,11 @@ def stats(as_json: bool, db_path: Path) -> None:
         ]
         header = ("id", "kind", "source", "started", "status", "pages", "new", "updated")
         _table((*header, "unchanged", "failed", "dropped"), runs)
+        if "killed" in {r["status"] for r in figures["runs"]}:
+            click.echo(
+                "killed: its process died before the end (kill -9, a crash); the counts"
+                " are those it had committed"
+            )
     last_pages = figures.get("last_run_pages")
     if last_pages:
         click.echo(f"\npages of run {last_pages['run_id']}, by decision and reason:")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsarchive.archive import RunStats, open_archive
+from newsarchive.archive import open_archive
 from newsarchive.sites import Site, SitesError, load_sites, sites_path
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,20 @@ class CrawlResult:
         return self.status == "ok"
 
 
+# A crawl that did not finish is due again at once, to resume (or restart) it.
+UNFINISHED = ("interrupted", "killed")
+
+
 def due_sources(sites: dict[str, Site], db_path: Path, now: datetime | None = None) -> list[str]:
-    """Sources whose interval has elapsed since their last crawl started."""
+    """Sources whose interval has elapsed since their last crawl started, and those
+    whose last crawl was interrupted or killed."""
     now = now or datetime.now(UTC)
     due = []
     with open_archive(db_path) as archive:
+        archive.reap_dead_runs()
         for name, site in sites.items():
             last = archive.last_run(name, "crawl")
-            if last is None:
+            if last is None or last["status"] in UNFINISHED:
                 due.append(name)
                 continue
             started = datetime.fromisoformat(last["started"])
@@ -84,15 +90,17 @@ def resolve_targets(targets: list[str], sites: dict[str, Site]) -> list[tuple[Si
 def _check_job_state(db_path: Path, source: str, jobdir: Path) -> None:
     """Resume from job state only if the last crawl stopped cleanly (Ctrl-C, SIGTERM):
     Scrapy writes its disk queues on shutdown, and a crawl killed outright can leave
-    them truncated. Then start afresh: articles already archived are not fetched again,
-    so little is repeated but discovery."""
+    them truncated. Else start afresh: articles already archived are not fetched
+    again, so little is repeated but discovery."""
     with open_archive(db_path) as archive:
+        archive.reap_dead_runs()  # a crawl killed outright is "killed" from here on
         last = archive.last_run(source, "crawl")
         if last is not None and last["status"] == "interrupted":
             log.warning("resuming the interrupted crawl of %s from %s", source, jobdir)
             return
-        if last is not None and last["status"] == "running":
-            archive.finish_run(last["id"], RunStats(), "killed")
+        if last is not None and last["status"] == "running" and last["pid"] is None:
+            # A run from before runs recorded their process; we hold its source's lock.
+            archive.mark_killed([last["id"]])
     log.warning(
         "the last crawl of %s was killed; its job state may be damaged, so this crawl"
         " starts afresh (articles already archived are not fetched again)",
@@ -196,7 +204,7 @@ def run_crawls(
             stats = crawler.stats.get_stats()
             run_id = stats.get("newsarchive/run_id")
             run = archive.db["crawl_runs"].get(run_id) if run_id else {}
-            status = stats.get("newsarchive/status", "failed")
+            status = run.get("status") or stats.get("newsarchive/status", "failed")
             spider = crawler.spider
             tried = dict(getattr(spider, "tried", {}) or {})
             decisions = archive.page_decisions(run_id) if run_id else []

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from newsarchive.arabic.dates import normalise_date
 from newsarchive.arabic.encoding import EncodingError, decode_text, has_bom
-from newsarchive.archive import Archive, RunStats
+from newsarchive.archive import Archive, Outcome, RunStats
 from newsarchive.items import EXTRACT_FIELDS, Article, PageRecord
 
 log = logging.getLogger(__name__)
@@ -678,7 +678,7 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest files and folders of articles into ``archive`` and record the run in
     ``crawl_runs`` (kind "ingest"; status "ok", "failed" when some input failed, or
-    "empty").
+    "empty"). The run's counts are committed with each batch.
 
     ``background`` reads and parses the files in a second process while this one
     computes search keys and writes; by default it does so for archives and for more
@@ -742,12 +742,17 @@ def ingest_paths(
                 corpus_urls.add(result.url)
             yield result
 
+    def count(outcomes: list[tuple[Article, Outcome]]) -> RunStats:
+        for _, outcome in outcomes:
+            stats.count(outcome)
+        stats.pages = report.total
+        return stats
+
     status = "failed"
     try:
         for article, outcome in archive.upsert_articles(
-            items(), corpus=lambda article: article.url in corpus_urls
+            items(), corpus=lambda article: article.url in corpus_urls, run_id=run_id, count=count
         ):
-            stats.count(outcome)
             if article.page is not None:
                 article.page.found_via = article.page.found_via or "file"
                 article.page.outcome = outcome.value

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from newsarchive.archive import open_archive
-from newsarchive.crawl import due_sources
+from newsarchive.crawl import UNFINISHED, due_sources
 from newsarchive.sites import load_sites, sites_path
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def seconds_until_next(db_path: Path, sites_file: Path | None = None) -> float:
     with open_archive(db_path) as archive:
         for name, site in sites.items():
             last = archive.last_run(name, "crawl")
-            if last is None:
+            if last is None or last["status"] in UNFINISHED:
                 return 0.0
             elapsed = (now - datetime.fromisoformat(last["started"])).total_seconds()
             waits.append(max(0.0, site.interval - elapsed))
