@@ -676,6 +676,11 @@ class Archive:
         with self.conn:
             self._store_counts(run_id, stats, status)
 
+    def interrupt_runs(self) -> list[int]:
+        """Mark "interrupted" the runs this process left "running" (stopped before
+        their own end was recorded), keeping their committed counts; their ids."""
+        return _interrupt_runs(self.conn)
+
     def reap_dead_runs(self) -> list[int]:
         """Mark "killed" the "running" runs of this host whose process is gone (kill -9,
         a crash, a power cut), keeping the counts they committed; their ids. Runs of
@@ -1280,6 +1285,35 @@ def search_archive(
         offset=offset,
         facets=facet_counts,
     )
+
+
+def _interrupt_runs(conn: sqlite3.Connection) -> list[int]:
+    pid, host, _ = stopping.this_process()
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM crawl_runs WHERE status = 'running' AND pid = ? AND host = ?",
+                (pid, host),
+            )
+        ]
+        conn.executemany(
+            "UPDATE crawl_runs SET status = 'interrupted', finished = ? WHERE id = ?",
+            [(now_iso(), run_id) for run_id in ids],
+        )
+    return ids
+
+
+def interrupt_runs(path: str | Path, *, wait: float = stopping.HARD_STOP_DB_WAIT) -> list[int]:
+    """:meth:`Archive.interrupt_runs` on a connection of its own, for a hard stop: the
+    main thread's connection may be in the middle of a transaction (which is lost; its
+    counts with it). Waits at most ``wait`` seconds for the archive."""
+    conn = sqlite3.connect(path, timeout=wait, isolation_level=None, check_same_thread=False)
+    try:
+        return _interrupt_runs(conn)
+    finally:
+        conn.close()
 
 
 def open_archive(path: str | Path = DEFAULT_DB, *, create: bool = True) -> Archive:

@@ -23,7 +23,7 @@ import tarfile
 import traceback
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
@@ -31,6 +31,7 @@ from queue import Empty
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
+from newsarchive import stopping
 from newsarchive.arabic.dates import normalise_date
 from newsarchive.arabic.encoding import EncodingError, decode_text, has_bom
 from newsarchive.archive import Archive, Outcome, RunStats
@@ -79,6 +80,8 @@ class IngestReport:
     run_id: int | None = None
     # "files" unless some input held several records (JSON Lines, multi-DOC XML).
     unit: str = "files"
+    # Stopped before the end of the input (a signal): what was read is archived.
+    interrupted: bool = False
 
     new = property(lambda self: self.stats.new)
     updated = property(lambda self: self.stats.updated)
@@ -616,6 +619,7 @@ def _read_files(files: list[Path], url: str | None, source: str | None) -> Itera
 def _reader_process(
     files: list[Path], url: str | None, source: str | None, queue: Any
 ) -> None:  # pragma: no cover - runs in the child process
+    stopping.ignore_stop_signals()  # the parent stops us (newsarchive.stopping)
     try:
         chunk: list[Item] = []
         for item in _read_files(files, url, source):
@@ -659,7 +663,7 @@ def _read_in_background(files: list[Path], url: str | None, source: str | None) 
             yield from message
     finally:
         if process.is_alive():
-            process.terminate()
+            process.kill()  # it ignores SIGTERM (see _reader_process)
         process.join()
 
 
@@ -675,10 +679,12 @@ def ingest_paths(
     progress: bool = True,
     command: str = "ingest",
     background: bool | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> IngestReport:
     """Ingest files and folders of articles into ``archive`` and record the run in
-    ``crawl_runs`` (kind "ingest"; status "ok", "failed" when some input failed, or
-    "empty"). The run's counts are committed with each batch.
+    ``crawl_runs`` (kind "ingest"; status "ok", "failed" when some input failed,
+    "empty", or "interrupted" when ``stop()`` turned true: reading stops there, and
+    what was read is archived). The run's counts are committed with each batch.
 
     ``background`` reads and parses the files in a second process while this one
     computes search keys and writes; by default it does so for archives and for more
@@ -725,6 +731,9 @@ def ingest_paths(
 
     def items() -> Iterator[Article]:
         for label, result, kind in reader(files, url, source):
+            if stop is not None and stop():
+                report.interrupted = True
+                return
             bar.tick()
             if kind == "json" or _DOC_NUMBER.search(label):
                 report.unit = "records"
@@ -758,6 +767,8 @@ def ingest_paths(
                 article.page.outcome = outcome.value
                 pages.append(article.page)
         status = "empty" if report.total == 0 else "failed" if report.failed else "ok"
+        if report.interrupted:
+            status = "interrupted"
         _register_sources(archive, sources)
     finally:
         bar.close()
