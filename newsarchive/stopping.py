@@ -118,15 +118,24 @@ def _proc_stat(pid: int) -> list[str] | None:
     return raw[raw.rfind(")") + 2 :].split()
 
 
+def _pid_namespace() -> str:
+    """This process's pid namespace ("pid:[4026531836]"; "" where unknown): containers
+    on one host share its boot id and may share a host name, not their pids."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+
+
 def start_token(pid: int) -> str | None:
-    """When process ``pid`` started (boot id and start tick, from /proc), so a pid that
-    was reused by another process is not taken for the one that had it; None where
-    /proc cannot say."""
+    """Which process ``pid`` is: the boot, the pid namespace it is numbered in and its
+    start tick (from /proc), so a pid reused by another process is not taken for the one
+    that had it; None where /proc cannot say."""
     fields = _proc_stat(pid)
     boot = _boot_id()
     if not fields or len(fields) < 20 or boot is None:
         return None
-    return f"{boot}/{fields[19]}"  # field 22, starttime (proc(5))
+    return f"{boot}/{_pid_namespace()}/{fields[19]}"  # field 22, starttime (proc(5))
 
 
 def this_process() -> tuple[int, str, str | None]:
@@ -137,7 +146,10 @@ def this_process() -> tuple[int, str, str | None]:
 
 def process_alive(pid: int, token: str | None = None) -> bool:
     """Whether process ``pid`` of this host still runs (a zombie does not), and is the
-    one that started at ``token`` when that is known."""
+    one that started at ``token`` when that is known. A process of another pid
+    namespace (another container) cannot be seen from here: it is taken as alive."""
+    if token and token.count("/") == 2 and token.split("/")[1] != _pid_namespace():
+        return True
     if pid <= 0:
         return False
     fields = _proc_stat(pid)

@@ -50,6 +50,7 @@ def test_a_run_records_its_process_and_a_dead_one_is_marked_killed(archive):
     others = [
         ("dead", gone.pid, socket.gethostname(), None),
         ("reused pid", os.getpid(), socket.gethostname(), "another/start"),
+        ("other container", gone.pid, socket.gethostname(), "boot/pid:[1]/123"),
         ("other host", gone.pid, "elsewhere.example", None),
         ("before schema 3", None, None, None),
     ]
@@ -66,6 +67,7 @@ def test_a_run_records_its_process_and_a_dead_one_is_marked_killed(archive):
         "dead": ("killed", 7),
         "reused pid": ("killed", 7),
         "other host": ("running", 7),
+        "other container": ("running", 7),
         "before schema 3": ("running", 7),
     }
 
