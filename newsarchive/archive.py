@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from newsarchive import limits
+from newsarchive import limits, stopping
 from newsarchive.items import Article, PageRecord
 
 if TYPE_CHECKING:
@@ -207,9 +208,21 @@ _SCHEMA_2 = """
         CREATE INDEX pages_fetched ON pages(fetched);
 """
 
+# Version 3: the process behind a run (pid, host, and when that process started, so a
+# reused pid is not mistaken for it): a "running" run whose process is gone (kill -9, a
+# crash) is then marked "killed" by the next command, with the counts it committed.
+# crawl_runs.status is one of: running; ok, empty (no article), failed; interrupted
+# (stopped by SIGINT or SIGTERM, resumable); killed. Counts are kept in every case.
+_SCHEMA_3 = """
+        ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;
+        ALTER TABLE crawl_runs ADD COLUMN host TEXT;
+        ALTER TABLE crawl_runs ADD COLUMN pid_start TEXT;
+        CREATE INDEX crawl_runs_status ON crawl_runs(status);
+"""
+
 # Each entry is the SQL that upgrades the schema by one version (PRAGMA user_version).
 # Append, never edit: archives in the field have run the earlier ones.
-MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2]
+MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3]
 
 # What a fetched page was judged to be (pages.decision).
 PAGE_DECISIONS = ("article", "not-article", "error")
@@ -522,6 +535,8 @@ class Archive:
         fetched: str | None = None,
         batch_size: int = 500,
         corpus: Callable[[Article], bool] | None = None,
+        run_id: int | None = None,
+        count: Callable[[list[tuple[Article, Outcome]]], RunStats] | None = None,
     ) -> Iterator[tuple[Article, Outcome]]:
         """Insert new articles, update changed ones, leave identical ones alone.
 
@@ -537,7 +552,13 @@ class Archive:
         once as :attr:`Outcome.FAILED`, the rest of the stream going on; its page record,
         if it has one, becomes an "error" with the reason (which is also logged).
         Callers that report reasons per input check each article first (ingest does).
+
+        With ``run_id`` and ``count``, that transaction also stores the run's counts:
+        ``count(outcomes)`` gets the batch's outcomes before the commit and returns the
+        run's counts so far, so the counts a run leaves always match the articles it
+        wrote, however its process ends.
         """
+        counted = (run_id, count) if run_id is not None and count is not None else None
         batch: list[Article] = []
         for article in articles:
             try:
@@ -550,10 +571,10 @@ class Archive:
                 continue
             batch.append(article)
             if len(batch) >= batch_size:
-                yield from self._upsert_batch(batch, fetched or now_iso(), corpus)
+                yield from self._upsert_batch(batch, fetched or now_iso(), corpus, counted)
                 batch = []
         if batch:
-            yield from self._upsert_batch(batch, fetched or now_iso(), corpus)
+            yield from self._upsert_batch(batch, fetched or now_iso(), corpus, counted)
 
     def _existing(self, urls: list[str]) -> dict[str, sqlite3.Row]:
         found: dict[str, sqlite3.Row] = {}
@@ -575,6 +596,7 @@ class Archive:
         batch: list[Article],
         fetched: str,
         corpus: Callable[[Article], bool] | None,
+        counted: tuple[int, Callable[[list[tuple[Article, Outcome]]], RunStats]] | None = None,
     ) -> Iterator[tuple[Article, Outcome]]:
         conn = self.conn
         outcomes: list[tuple[Article, Outcome]] = []
@@ -651,6 +673,9 @@ class Archive:
                 existing[article.url] = new_values
                 outcomes.append((article, Outcome.UPDATED))
             self._write(inserts, index_inserts)
+            if counted is not None:
+                run_id, count = counted
+                self._store_counts(run_id, count(outcomes))
         yield from outcomes
 
     def _write(self, inserts: list[tuple], index_inserts: list[tuple[int, str, str]]) -> None:
@@ -745,35 +770,80 @@ class Archive:
             )
 
     def start_run(self, kind: str, source: str | None, command: str) -> int:
+        """Record a run as "running" by this process (after marking the dead runs)."""
+        self.reap_dead_runs()
+        pid, host, pid_start = stopping.this_process()
         with self.conn:
             cursor = self.conn.execute(
-                "INSERT INTO crawl_runs (kind, source, command, started, status)"
-                " VALUES (?, ?, ?, ?, 'running')",
-                (kind, source, command, now_iso()),
+                "INSERT INTO crawl_runs (kind, source, command, started, status, pid, host,"
+                " pid_start) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
+                (kind, source, command, now_iso(), pid, host, pid_start),
             )
         return cursor.lastrowid
 
+    def _store_counts(self, run_id: int, stats: RunStats, status: str | None = None) -> None:
+        """Write the run's counts (and, given a status, its end) in the transaction of
+        the caller, if any."""
+        finish = ", finished = ?, status = ?" if status else ""
+        self.conn.execute(
+            "UPDATE crawl_runs SET pages = ?, new = ?, updated = ?, unchanged = ?,"
+            " failed = ?, dropped = ?, dropped_reasons = ?, errors = ?, dropped_examples = ?"
+            f"{finish} WHERE id = ?",
+            (
+                stats.pages,
+                stats.new,
+                stats.updated,
+                stats.unchanged,
+                stats.failed,
+                stats.dropped,
+                json.dumps(stats.dropped_reasons, ensure_ascii=False),
+                json.dumps(stats.errors, ensure_ascii=False),
+                json.dumps(stats.examples, ensure_ascii=False),
+                *((now_iso(), status) if status else ()),
+                run_id,
+            ),
+        )
+
     def finish_run(self, run_id: int, stats: RunStats, status: str) -> None:
         with self.conn:
-            self.conn.execute(
-                "UPDATE crawl_runs SET finished = ?, status = ?, pages = ?, new = ?,"
-                " updated = ?, unchanged = ?, failed = ?, dropped = ?, dropped_reasons = ?,"
-                " errors = ?, dropped_examples = ? WHERE id = ?",
-                (
-                    now_iso(),
-                    status,
-                    stats.pages,
-                    stats.new,
-                    stats.updated,
-                    stats.unchanged,
-                    stats.failed,
-                    stats.dropped,
-                    json.dumps(stats.dropped_reasons, ensure_ascii=False),
-                    json.dumps(stats.errors, ensure_ascii=False),
-                    json.dumps(stats.examples, ensure_ascii=False),
-                    run_id,
-                ),
+            self._store_counts(run_id, stats, status)
+
+    def interrupt_runs(self) -> list[int]:
+        """Mark "interrupted" the runs this process left "running" (stopped before
+        their own end was recorded), keeping their committed counts; their ids."""
+        return _interrupt_runs(self.conn)
+
+    def reap_dead_runs(self) -> list[int]:
+        """Mark "killed" the "running" runs of this host whose process is gone (kill -9,
+        a crash, a power cut), keeping the counts they committed; their ids. Runs of
+        other hosts, and of archives older than schema 3 (no pid), are left alone."""
+        host = socket.gethostname()
+        dead = [
+            run_id
+            for run_id, pid, pid_start in self.conn.execute(
+                "SELECT id, pid, pid_start FROM crawl_runs"
+                " WHERE status = 'running' AND host = ? AND pid IS NOT NULL",
+                (host,),
             )
+            if not stopping.process_alive(pid, pid_start)
+        ]
+        self.mark_killed(dead)
+        return dead
+
+    def mark_killed(self, run_ids: list[int]) -> None:
+        """Mark these runs "killed" if they are still "running", keeping their counts
+        (their end is unknown: ``finished`` stays empty)."""
+        if not run_ids:
+            return
+        marks = ", ".join("?" for _ in run_ids)
+        with self.conn:
+            self.conn.execute(
+                f"UPDATE crawl_runs SET status = 'killed' WHERE status = 'running'"
+                f" AND id IN ({marks})",
+                run_ids,
+            )
+        for run_id in run_ids:
+            log.warning('run %d ended without finishing (killed): marked "killed"', run_id)
 
     def last_run(self, source: str, kind: str = "crawl") -> dict[str, Any] | None:
         rows = list(
@@ -810,13 +880,20 @@ class Archive:
 
     # -- fetched pages --
 
-    def record_pages(self, records: Iterable[PageRecord], run_id: int | None = None) -> int:
+    def record_pages(
+        self,
+        records: Iterable[PageRecord],
+        run_id: int | None = None,
+        *,
+        counts: RunStats | None = None,
+    ) -> int:
         """Store one ``pages`` row per record, all in one transaction; returns how many.
 
         ``run_id`` is the run of the records that carry none of their own. A record's
         ``article_id`` (set once its article is archived) links it to ``articles``; a
-        missing ``fetched`` is now. Raises ValueError, writing nothing, for a decision
-        other than those in PAGE_DECISIONS.
+        missing ``fetched`` is now. ``counts``, the run's counts so far, are stored in
+        the same transaction. Raises ValueError, writing nothing, for a decision other
+        than those in PAGE_DECISIONS.
         """
         now = now_iso()
         rows = []
@@ -840,10 +917,12 @@ class Archive:
                     record.article_id,
                 )
             )
-        if rows:
+        if rows or (counts is not None and run_id is not None):
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self.conn.executemany(_INSERT_PAGE, rows)
+                if counts is not None and run_id is not None:
+                    self._store_counts(run_id, counts)
         return len(rows)
 
     def page_history(self, url: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -1425,6 +1504,35 @@ def search_archive(
         offset=offset,
         facets=facet_counts,
     )
+
+
+def _interrupt_runs(conn: sqlite3.Connection) -> list[int]:
+    pid, host, _ = stopping.this_process()
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM crawl_runs WHERE status = 'running' AND pid = ? AND host = ?",
+                (pid, host),
+            )
+        ]
+        conn.executemany(
+            "UPDATE crawl_runs SET status = 'interrupted', finished = ? WHERE id = ?",
+            [(now_iso(), run_id) for run_id in ids],
+        )
+    return ids
+
+
+def interrupt_runs(path: str | Path, *, wait: float = stopping.HARD_STOP_DB_WAIT) -> list[int]:
+    """:meth:`Archive.interrupt_runs` on a connection of its own, for a hard stop: the
+    main thread's connection may be in the middle of a transaction (which is lost; its
+    counts with it). Waits at most ``wait`` seconds for the archive."""
+    conn = sqlite3.connect(path, timeout=wait, isolation_level=None, check_same_thread=False)
+    try:
+        return _interrupt_runs(conn)
+    finally:
+        conn.close()
 
 
 def open_archive(path: str | Path = DEFAULT_DB, *, create: bool = True) -> Archive:

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from newsarchive.archive import DEFAULT_DB, Archive, ArchiveError, open_archive
+from newsarchive.stopping import StopSignals
 
 
 def db_option(fn):
@@ -57,12 +58,32 @@ def command_line() -> str:
     return " ".join(["newsarchive", *sys.argv[1:]])
 
 
+@contextlib.contextmanager
+def stoppable(**options) -> Iterator[StopSignals]:
+    """SIGINT and SIGTERM handled by the command for its duration (newsarchive.stopping):
+    the first stops it gracefully, a second or the deadline at once."""
+    stop = StopSignals(**options).install()
+    try:
+        yield stop
+    finally:
+        stop.uninstall()
+
+
+def exit_if_stopped(stop: StopSignals, what: str) -> None:
+    if stop.requested:
+        click.echo(f"stopped by {stop.name}: {what}", err=True)
+        sys.exit(stop.exit_status)
+
+
 class CLI(click.Group):
-    """Turns the database errors users can meet into one-line messages."""
+    """Turns the database errors users can meet into one-line messages, and a Ctrl-C
+    where no command handles it into exit status 130 (no "Aborted!", no traceback)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(130) from None
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise click.ClickException(
@@ -105,7 +126,9 @@ def ingest(
     rest still lands and the exit status is 1. Empty documents are skipped and
     counted, not failures. Size limits (env NEWSARCHIVE_MAX_ARTICLE_SIZE, 2 MB;
     NEWSARCHIVE_MAX_FILE_SIZE, 64 MB; NEWSARCHIVE_MAX_COMPRESSION_RATIO, 100) keep
-    bad input small; the message says which to raise.
+    bad input small; the message says which to raise. Ctrl-C (or SIGTERM) stops
+    reading: what was read is archived, the run is "interrupted", and the exit
+    status is 130 (143).
 
     Example:
 
@@ -113,9 +136,11 @@ def ingest(
 
         newsarchive ingest ../shared/data/corpora/ant-v2.1
     """
+    from newsarchive.archive import interrupt_runs
     from newsarchive.ingest import IngestError, ingest_paths
 
-    with opened(db_path) as archive:
+    with stoppable() as stop, opened(db_path) as archive:
+        stop.on_hard_stop(lambda: interrupt_runs(db_path))
         try:
             report = ingest_paths(
                 archive,
@@ -124,12 +149,14 @@ def ingest(
                 source=source,
                 progress=not quiet,
                 command=command_line(),
+                stop=lambda: stop.requested,
             )
         except IngestError as exc:
             raise click.ClickException(str(exc)) from exc
     for failure in report.failures:
         click.echo(f"error: {failure.path}: {failure.reason}", err=True)
     click.echo(report.summary())
+    exit_if_stopped(stop, "what was read before the stop is archived")
     if report.failures:
         sys.exit(1)
 
@@ -269,11 +296,16 @@ def stats(as_json: bool, sites_file: Path | None, db_path: Path) -> None:
     latest run that recorded any, counted by decision and reason, and each source's
     health (see `newsarchive health`).
 
+    A run's status is ok, empty, failed, running, interrupted (stopped by Ctrl-C or
+    SIGTERM) or killed (its process died before the end: kill -9, a crash; marked so
+    by the next command). Its counts are always those of the articles it archived.
+
     Example:
 
         newsarchive stats
     """
     with opened(db_path, create=False) as archive:
+        archive.reap_dead_runs()  # a run whose process died shows as "killed"
         figures = archive.stats()
     health = _source_health(db_path, sites_file)
     if as_json:
@@ -306,6 +338,14 @@ def stats(as_json: bool, sites_file: Path | None, db_path: Path) -> None:
         ]
         header = ("id", "kind", "source", "started", "status", "pages", "new", "updated")
         _table((*header, "unchanged", "failed", "dropped"), runs)
+        statuses = {r["status"] for r in figures["runs"]}
+        if "interrupted" in statuses:
+            click.echo("interrupted: stopped by Ctrl-C or SIGTERM; the next crawl resumes it")
+        if "killed" in statuses:
+            click.echo(
+                "killed: its process died before the end (kill -9, a crash); the counts"
+                " are those it had committed"
+            )
     last_pages = figures.get("last_run_pages")
     if last_pages:
         click.echo(f"\npages of run {last_pages['run_id']}, by decision and reason:")
@@ -538,10 +578,15 @@ def crawl(
     Discovery uses robots.txt sitemaps, feeds, sitemaps, the WordPress REST API and
     listing pages, politely (robots.txt and its Crawl-delay, AutoThrottle, retries
     that honour Retry-After). Known articles are not fetched again unless a feed or
-    sitemap says they changed. A crawl stopped with Ctrl-C resumes where it stopped;
-    after a hard kill the next one fetches only what is not archived yet.
+    sitemap says they changed.
 
-    Exits with status 1 when a crawl archives no article, listing what it tried.
+    Ctrl-C or SIGTERM stops it within 10 s: the pages in hand are archived, the run
+    is "interrupted" and the next crawl resumes where it stopped; a second Ctrl-C
+    stops at once (the next crawl then starts afresh). After a hard kill the next one
+    fetches only what is not archived yet.
+
+    Exits with status 1 when a crawl archives no article, listing what it tried;
+    130 when stopped by Ctrl-C, 143 by SIGTERM.
 
     Example:
 
@@ -569,21 +614,24 @@ def crawl(
         settings[name.strip()] = value
     with opened(db_path):
         pass  # fail early on a bad --db, before the reactor starts
-    try:
-        results = run_crawls(
-            list(targets),
-            db_path=db_path,
-            sites_file=sites_file,
-            due=due,
-            max_pages=max_pages,
-            since=since,
-            refresh=refresh,
-            log_level="WARNING" if quiet else _scrapy_log_level(ctx),
-            settings=settings,
-        )
-    except CrawlError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with stoppable() as stop:
+        try:
+            results = run_crawls(
+                list(targets),
+                db_path=db_path,
+                sites_file=sites_file,
+                due=due,
+                max_pages=max_pages,
+                since=since,
+                refresh=refresh,
+                log_level="WARNING" if quiet else _scrapy_log_level(ctx),
+                settings=settings,
+                stop=stop,
+            )
+        except CrawlError as exc:
+            raise click.ClickException(str(exc)) from exc
     if not results:
+        exit_if_stopped(stop, "no crawl had started")
         click.echo("nothing is due")
         return
     db_argument = ""
@@ -604,6 +652,8 @@ def crawl(
                 f"  see why: newsarchive serve{db_argument}, then"
                 f" http://127.0.0.1:8001/archive/pages?run_id={run['id']}"
             )
+        if result.status == "interrupted":
+            continue  # said below
         if not result.ok:
             failed = True
             click.echo(
@@ -615,6 +665,7 @@ def crawl(
                 click.echo(f"  {channel}: {outcome}", err=True)
             if not result.tried:
                 click.echo("  nothing answered: is the site reachable?", err=True)
+    exit_if_stopped(stop, "the next crawl resumes where this one stopped")
     if failed:
         sys.exit(1)
 
@@ -677,6 +728,8 @@ def schedule(
     that worked; a crawl that was stopped or killed is due at once (it resumes), one
     that failed or found nothing an hour after it started (or after the interval, if
     shorter). Two crawls of one source never overlap, whether started here or by hand.
+    Ctrl-C or SIGTERM passes the stop on to the running crawls and waits for them
+    (exit status 130, 143).
 
     With --scrapyd, due crawls are handed to scrapyd servers (the project deployed
     there with scrapyd-deploy), each to the one with the fewest jobs, and recorded in
@@ -693,23 +746,28 @@ def schedule(
     if scrapyd_urls:
         _schedule_on_scrapyd(scrapyd_urls, once, sites_file, db_path)
         return
-    from newsarchive.schedule import run_due, schedule_forever
+    from newsarchive.schedule import SCHEDULER_GRACE, Scheduler
     from newsarchive.sites import SitesError
 
     with opened(db_path):
         pass
-    try:
-        if not once:
-            click.echo("crawling sources as they fall due (Ctrl-C stops)")
-            schedule_forever(db_path, sites_file, jobs=jobs)
-            return
-        runs = run_due(db_path, sites_file, jobs=jobs)
-    except SitesError as exc:
-        raise click.ClickException(str(exc)) from exc
+    # Every signal goes on to the crawls, which stop at once at their second.
+    with stoppable(grace=SCHEDULER_GRACE, hard_on_second=False) as stop:
+        scheduler = Scheduler(db_path, sites_file, jobs=jobs, stop=stop)
+        try:
+            if not once:
+                click.echo("crawling sources as they fall due (Ctrl-C stops)")
+                scheduler.forever()
+                exit_if_stopped(stop, "the crawls it ran resume at the next pass")
+                return
+            runs = scheduler.run_due()
+        except SitesError as exc:
+            raise click.ClickException(str(exc)) from exc
     if not runs:
         click.echo("nothing is due")
     for run in runs:
-        click.echo(f"{run.source}: {'ok' if run.returncode == 0 else 'failed'}")
+        click.echo(f"{run.source}: {_crawl_outcome(run.returncode)}")
+    exit_if_stopped(stop, "the crawls it ran resume at the next pass")
     if any(run.returncode for run in runs):
         sys.exit(1)
 
@@ -748,8 +806,19 @@ def _schedule_on_scrapyd(
         if once:
             report(hand_due(db_path, sites_file, servers))
         else:
-            hand_forever(db_path, sites_file, servers, report=report)
+            # Nothing runs here but the polling: a signal ends the wait between passes.
+            with stoppable() as stop:
+                hand_forever(db_path, sites_file, servers, report=report, wait=stop.wait)
+            exit_if_stopped(stop, "the jobs handed to scrapyd run on")
     except (ScrapydError, SitesError) as exc:
         raise click.ClickException(str(exc)) from exc
     if errors:
         sys.exit(1)
+
+
+def _crawl_outcome(returncode: int) -> str:
+    if returncode == 0:
+        return "ok"
+    if returncode in (130, 143):
+        return "interrupted"
+    return "failed"

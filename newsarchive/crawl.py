@@ -1,12 +1,19 @@
 """Running crawls from the command line (and from tests) with Scrapy's CrawlerProcess.
 
 Each crawl keeps its job state in ``data/jobs/<source>/`` (Scrapy's JOBDIR) while it
-runs, so a killed crawl resumes where it stopped; a crawl that finished cleanly
-removes it, so the next one starts afresh (incremental through the archive instead).
+runs, so a crawl stopped by a signal resumes where it stopped; a crawl that finished
+cleanly removes it, so the next one starts afresh (incremental through the archive
+instead), and so does a crawl after a hard stop or a kill, whose job state may be torn.
+
+Stops (newsarchive.stopping): given a :class:`StopSignals`, the crawl owns SIGINT and
+SIGTERM instead of Scrapy. The first signal stops every crawl gracefully (the pages in
+hand are finished and archived, the run is recorded "interrupted"); a hard stop marks
+the runs "interrupted" with their committed counts and removes their job state.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -17,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive import due
-from newsarchive.archive import RunStats, open_archive
+from newsarchive.archive import interrupt_runs, open_archive
 from newsarchive.sites import Site, SitesError, load_sites, sites_path
+from newsarchive.stopping import StopSignals
 
 log = logging.getLogger(__name__)
 
@@ -78,15 +86,17 @@ def resolve_targets(targets: list[str], sites: dict[str, Site]) -> list[tuple[Si
 def _check_job_state(db_path: Path, source: str, jobdir: Path) -> None:
     """Resume from job state only if the last crawl stopped cleanly (Ctrl-C, SIGTERM):
     Scrapy writes its disk queues on shutdown, and a crawl killed outright can leave
-    them truncated. Then start afresh: articles already archived are not fetched again,
-    so little is repeated but discovery."""
+    them truncated (a hard stop removes its job state). Else start afresh: articles
+    already archived are not fetched again, so little is repeated but discovery."""
     with open_archive(db_path) as archive:
+        archive.reap_dead_runs()  # a crawl killed outright is "killed" from here on
         last = archive.last_run(source, "crawl")
         if last is not None and last["status"] == "interrupted":
             log.warning("resuming the interrupted crawl of %s from %s", source, jobdir)
             return
-        if last is not None and last["status"] == "running":
-            archive.finish_run(last["id"], RunStats(), "killed")
+        if last is not None and last["status"] == "running" and last["pid"] is None:
+            # A run from before runs recorded their process; we hold its source's lock.
+            archive.mark_killed([last["id"]])
     log.warning(
         "the last crawl of %s was killed; its job state may be damaged, so this crawl"
         " starts afresh (articles already archived are not fetched again)",
@@ -134,8 +144,13 @@ def run_crawls(
     jobs_dir: Path | None = None,
     settings: dict[str, Any] | None = None,
     log_level: str | None = None,
+    stop: StopSignals | None = None,
 ) -> list[CrawlResult]:
-    """Crawl the named sources (or site URLs) into the archive, all in one reactor."""
+    """Crawl the named sources (or site URLs) into the archive, all in one reactor.
+
+    With ``stop``, SIGINT and SIGTERM are handled by it rather than by Scrapy (see the
+    module's docstring); ``stop.requested`` then tells whether the crawls were stopped.
+    """
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
@@ -194,17 +209,30 @@ def run_crawls(
             _check_job_state(db_path, site.name, jobdir)
         process.crawl(crawler, **kwargs)
         crawlers.append((site, crawler, jobdir))
-    process.start()
+    if stop is not None:
+        from twisted.internet import reactor
+
+        jobdirs = [jobdir for _, _, jobdir in crawlers]
+        stop.on_stop(lambda: reactor.callFromThread(_stop_crawls, process))
+        stop.on_hard_stop(lambda: _hard_stop(db_path, jobdirs))
+    if stop is not None and stop.requested:  # stopped while setting up: nothing ran
+        for lock in locks:
+            lock.close()
+        return []
+    process.start(install_signal_handlers=stop is None)
     for lock in locks:
         lock.close()
 
     results = []
     with open_archive(db_path) as archive:
+        if stop is not None and stop.requested:
+            # Crawls stopped before their spider closed (the signal came while it opened).
+            archive.interrupt_runs()
         for site, crawler, jobdir in crawlers:
             stats = crawler.stats.get_stats()
             run_id = stats.get("newsarchive/run_id")
             run = archive.db["crawl_runs"].get(run_id) if run_id else {}
-            status = stats.get("newsarchive/status", "failed")
+            status = run.get("status") or stats.get("newsarchive/status", "failed")
             spider = crawler.spider
             tried = dict(getattr(spider, "tried", {}) or {})
             decisions = archive.page_decisions(run_id) if run_id else []
@@ -212,3 +240,66 @@ def run_crawls(
             if stats.get("finish_reason") in ("finished", "closespider_pagecount"):
                 shutil.rmtree(jobdir, ignore_errors=True)
     return results
+
+
+def _stop_crawls(process: Any) -> None:
+    """Stop every crawl of ``process`` gracefully, in the reactor: the engine closes the
+    spider with reason "shutdown" once the requests in flight are answered and their
+    items archived, and Scrapy writes the job state. Asked again every 0.2 s until each
+    engine runs: a crawl whose spider is still opening ignores Scrapy's own stop request
+    and would crawl on."""
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import task
+
+    def tick() -> None:
+        for crawler in list(process.crawlers):
+            engine = crawler._engine  # None until the crawl starts (scrapy.crawler)
+            if engine is None or not engine.running:
+                continue
+            engine.pause()  # no new request goes to the downloader
+            returned = _return_unsent(engine)
+            if returned:
+                log.info("%d requests not sent yet go back to the job state", returned)
+            crawler.crawling = False
+            deferred_from_coro(engine.stop_async()).addErrback(
+                lambda failure: log.debug("stopping: %s", failure.getErrorMessage())
+            )
+
+    task.LoopingCall(tick).start(0.2)
+
+
+def _return_unsent(engine: Any) -> int:
+    """Take the requests waiting in the downloader for their turn (a polite delay keeps
+    up to CONCURRENT_REQUESTS of them there, and Scrapy's graceful stop would send them
+    all, one delay apart) back to the scheduler, which writes them to the job state, so
+    a resumed crawl sends them. The waiting request ends as ignored, with no errback: it
+    is not a failure of the page."""
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    scheduler = engine.scheduler
+    if scheduler is None:
+        return 0
+    returned = 0
+    for slot in list(engine.downloader.slots.values()):
+        while slot.queue:
+            request, waiting = slot.queue.popleft()
+            # Seen already: the duplicate filter would refuse it.
+            scheduler.enqueue_request(request.replace(dont_filter=True))
+            request.errback = None
+            waiting.errback(Failure(IgnoreRequest("stopping: returned to the job state")))
+            returned += 1
+    return returned
+
+
+def _hard_stop(db_path: Path, jobdirs: list[Path]) -> None:
+    """Before a hard stop's exit: the runs are interrupted with the counts they
+    committed, and their job state, which Scrapy had no time to close, is dropped.
+    Renamed first: the reactor still runs meanwhile, and must not leave a half-written
+    job state where the next crawl would resume from it."""
+    interrupt_runs(db_path)
+    for jobdir in jobdirs:
+        torn = jobdir.with_name(f"{jobdir.name}.torn-{os.getpid()}")
+        with contextlib.suppress(OSError):
+            jobdir.rename(torn)
+        shutil.rmtree(torn, ignore_errors=True)

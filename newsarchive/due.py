@@ -80,6 +80,7 @@ def due_times(
 ) -> dict[str, datetime | None]:
     """:func:`due_time` of every source."""
     with open_archive(db_path) as archive:
+        archive.reap_dead_runs()  # a crawl killed outright is "killed", and due again
         return {name: due_time(site, archive, running) for name, site in sites.items()}
 
 

@@ -33,7 +33,7 @@ import tarfile
 import traceback
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
@@ -41,10 +41,10 @@ from queue import Empty
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-from newsarchive import limits
+from newsarchive import limits, stopping
 from newsarchive.arabic.dates import normalise_date
 from newsarchive.arabic.encoding import EncodingError, decode_text, has_bom
-from newsarchive.archive import Archive, InvalidArticle, RunStats
+from newsarchive.archive import Archive, InvalidArticle, Outcome, RunStats
 from newsarchive.items import EXTRACT_FIELDS, Article, PageRecord
 from newsarchive.limits import format_size, raise_hint
 
@@ -102,6 +102,8 @@ class IngestReport:
     run_id: int | None = None
     # "files" unless some input held several records (JSON Lines, multi-DOC XML).
     unit: str = "files"
+    # Stopped before the end of the input (a signal): what was read is archived.
+    interrupted: bool = False
 
     new = property(lambda self: self.stats.new)
     updated = property(lambda self: self.stats.updated)
@@ -876,6 +878,7 @@ def _read_files(files: list[Path], url: str | None, source: str | None) -> Itera
 def _reader_process(
     files: list[Path], url: str | None, source: str | None, queue: Any
 ) -> None:  # pragma: no cover - runs in the child process
+    stopping.ignore_stop_signals()  # the parent stops us (newsarchive.stopping)
     try:
         chunk: list[Item] = []
         for item in _read_files(files, url, source):
@@ -919,7 +922,7 @@ def _read_in_background(files: list[Path], url: str | None, source: str | None) 
             yield from message
     finally:
         if process.is_alive():
-            process.terminate()
+            process.kill()  # it ignores SIGTERM (see _reader_process)
         process.join()
 
 
@@ -935,11 +938,14 @@ def ingest_paths(
     progress: bool = True,
     command: str = "ingest",
     background: bool | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> IngestReport:
     """Ingest files and folders of articles into ``archive`` and record the run in
-    ``crawl_runs`` (kind "ingest"; status "ok", "failed" when some input failed, or
-    "empty" when nothing was archived). Empty documents are skipped, counted in
-    ``dropped`` under :data:`EMPTY_DOCUMENT`, and fail nothing.
+    ``crawl_runs`` (kind "ingest"; status "ok", "failed" when some input failed,
+    "empty" when nothing was archived, or "interrupted" when ``stop()`` turned true:
+    reading stops there, and what was read is archived). The run's counts are
+    committed with each batch. Empty documents are skipped, counted in ``dropped``
+    under :data:`EMPTY_DOCUMENT`, and fail nothing.
 
     ``background`` reads and parses the files in a second process while this one
     computes search keys and writes; by default it does so for archives and for more
@@ -991,6 +997,9 @@ def ingest_paths(
 
     def items() -> Iterator[Article]:
         for label, result, kind in reader(files, url, source):
+            if stop is not None and stop():
+                report.interrupted = True
+                return
             bar.tick()
             if kind == "json" or _DOC_NUMBER.search(label):
                 report.unit = "records"
@@ -1019,18 +1028,25 @@ def ingest_paths(
                 corpus_urls.add(result.url)
             yield result
 
+    def count(outcomes: list[tuple[Article, Outcome]]) -> RunStats:
+        for _, outcome in outcomes:
+            stats.count(outcome)
+        stats.pages = report.total
+        return stats
+
     status = "failed"
     try:
         for article, outcome in archive.upsert_articles(
-            items(), corpus=lambda article: article.url in corpus_urls
+            items(), corpus=lambda article: article.url in corpus_urls, run_id=run_id, count=count
         ):
-            stats.count(outcome)
             if article.page is not None:
                 article.page.found_via = article.page.found_via or "file"
                 article.page.outcome = outcome.value
                 pages.append(article.page)
         # Skipped empty documents are neither: a corpus that holds a few is ingested "ok".
         status = "failed" if report.failed else "ok" if stats.archived else "empty"
+        if report.interrupted:
+            status = "interrupted"
         _register_sources(archive, sources)
     finally:
         bar.close()

@@ -72,6 +72,7 @@ class ArchivePipeline:
         else:  # scrapy's own command line has consumed its arguments by now
             command = f"scrapy crawl {spider.name}"
         self.run_id = self.archive.start_run("crawl", spider.name, command)
+        self.crawler.stats.set_value("newsarchive/run_id", self.run_id)
         # The spider reads the known URLs from here for incremental crawls.
         self.crawler.newsarchive_archive = self.archive
 
@@ -118,22 +119,39 @@ class ArchivePipeline:
 
     def flush(self) -> None:
         """Write the article batch, then every page record waiting (the articles' with
-        their outcome and article id)."""
+        their outcome and article id). The run's counts go into both transactions, so
+        after a kill -9 they still match the articles and pages written."""
         if self.batch:
-            stats = self.crawler.stats
-            written = list(self.archive.upsert_articles(self.batch))
+            written = list(
+                self.archive.upsert_articles(self.batch, run_id=self.run_id, count=self.count)
+            )
             self.batch = []
             ids = self.archive.article_ids(article.url for article, _ in written)
             for article, outcome in written:
-                stats.inc_value(f"newsarchive/{outcome.value}")
                 if article.page is not None:
                     article.page.outcome = outcome.value
                     article.page.article_id = ids.get(article.url)
                     self.pages.append(article.page)
-        if self.pages:
-            self.archive.record_pages(self.pages, self.run_id)
-            self.pages = []
+        self.archive.record_pages(self.pages, self.run_id, counts=self.run_counts())
+        self.pages = []
         self.last_flush = time.monotonic()
+
+    def count(self, outcomes: list[tuple[Article, Outcome]]) -> RunStats:
+        """Count a batch's outcomes (inside its transaction); the run's counts so far."""
+        for _, outcome in outcomes:
+            self.crawler.stats.inc_value(f"newsarchive/{outcome.value}")
+        return self.run_counts()
+
+    def run_counts(self) -> RunStats:
+        run = run_stats(self.crawler.stats.get_stats())
+        # Examples of what went wrong: the reasons pages were dropped for and the errors,
+        # not the discovery pages (feeds, sitemaps...) that did their job.
+        run.examples = {
+            reason: urls
+            for reason, urls in self.not_archived.examples.items()
+            if reason in run.dropped_reasons or reason in self.error_reasons
+        }
+        return run
 
     def close_spider(self) -> None:
         try:
@@ -146,14 +164,7 @@ class ArchivePipeline:
         if self.archive is None:
             return
         stats = self.crawler.stats
-        run = run_stats(stats.get_stats())
-        # Examples of what went wrong: the reasons pages were dropped for and the errors,
-        # not the discovery pages (feeds, sitemaps...) that did their job.
-        run.examples = {
-            reason: urls
-            for reason, urls in self.not_archived.examples.items()
-            if reason in run.dropped_reasons or reason in self.error_reasons
-        }
+        run = self.run_counts()
         status = "failed" if self.write_failed else run_status(run, reason)
         self.archive.finish_run(self.run_id, run, status)
         stats.set_value("newsarchive/run_id", self.run_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -28,7 +29,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
-from newsarchive import discovery
+from newsarchive import discovery, stopping
 from newsarchive.arabic.dates import find_date_in_text
 from newsarchive.arabic.encoding import EncodingError
 from newsarchive.decide import UrlProfile
@@ -237,7 +238,15 @@ class NewsSpider(scrapy.Spider):
         workers = self.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS")
         if workers > 0:
             # forkserver: workers must not inherit the reactor's threads and sockets.
-            self.pool = ProcessPoolExecutor(workers, mp_context=get_context("forkserver"))
+            # They leave SIGINT and SIGTERM to this process, which finishes the pages
+            # in hand before it stops them (newsarchive.stopping).
+            stopping.start_forkserver()
+            self.pool = ProcessPoolExecutor(
+                workers,
+                mp_context=get_context("forkserver"),
+                initializer=stopping.worker_initializer,
+                initargs=(os.getpid(),),
+            )
         yield self._discovery(site.url("/robots.txt"), self.parse_robots)
         for feed in site.feeds:
             yield self._discovery(site.url(feed), self.parse_feed)

@@ -19,6 +19,7 @@ body text, a byline) depends on the article's position in sorted seed order, see
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import functools
@@ -963,7 +964,9 @@ class SampleServer:
 
     ``requests`` logs every request as ``(time.monotonic(), method, target, status)`` where
     the time is when the request was read, before it is answered, and target is the raw
-    request path with its query string."""
+    request path with its query string. ``latency`` seconds pass before each answer, as
+    on a slow site (the stop tests need crawls in mid-flight); ``robots.txt`` is
+    answered at once."""
 
     def __init__(
         self,
@@ -972,8 +975,10 @@ class SampleServer:
         port: int = 0,
         *,
         crawl_delay: float | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.site = site
+        self.latency = latency
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.sample_server = self  # type: ignore[attr-defined]
@@ -1134,6 +1139,8 @@ class _Handler(BaseHTTPRequestHandler):
         # pause it takes after an answer shows in full in the gaps between these times.
         received = time.monotonic()
         sample: SampleServer = self.server.sample_server  # type: ignore[attr-defined]
+        if sample.latency and self.path != "/robots.txt":
+            time.sleep(sample.latency)
         try:
             response = sample.respond(self.path, self.headers)
         except Exception:  # a bug here must not hang the client
@@ -1152,6 +1159,11 @@ class _Handler(BaseHTTPRequestHandler):
         if send_body and body:
             self.wfile.write(body)
 
+    def handle(self) -> None:
+        # The client may hang up before its answer (a crawl stopped mid-request).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            super().handle()
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self._answer(send_body=True)
 
@@ -1168,6 +1180,7 @@ def serve(
     port: int = 0,
     *,
     crawl_delay: float | None = None,
+    latency: float = 0.0,
 ) -> SampleServer:
     """Start serving ``site`` in a daemon thread; ``port=0`` picks a free port."""
-    return SampleServer(site, host, port, crawl_delay=crawl_delay)
+    return SampleServer(site, host, port, crawl_delay=crawl_delay, latency=latency)

@@ -20,12 +20,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8002, help="port (default 8002, 0 = any)")
     parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS_DIR, help="seed folder")
     parser.add_argument("--crawl-delay", type=float, default=None, help="robots.txt Crawl-delay")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds before each answer (a slow site)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
     try:
         site = build_site(args.seeds, crawl_delay=args.crawl_delay)
-        server = serve(site, args.host, args.port)
+        server = serve(site, args.host, args.port, latency=args.latency)
     except (SampleSiteError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
