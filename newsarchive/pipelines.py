@@ -128,6 +128,10 @@ class ArchivePipeline:
             self.batch = []
             ids = self.archive.article_ids(article.url for article, _ in written)
             for article, outcome in written:
+                if outcome is Outcome.FAILED:
+                    # Refused by the archive's rule (never in a transaction): counted
+                    # here, committed with the page records below.
+                    self.crawler.stats.inc_value(f"newsarchive/{outcome.value}")
                 if article.page is not None:
                     article.page.outcome = outcome.value
                     article.page.article_id = ids.get(article.url)
