@@ -434,9 +434,10 @@ def reindex(db_path: Path) -> None:
     click.echo(f"reindexed {count} articles")
 
 
-def _scrapy_log_level(ctx: click.Context) -> str:
+def _scrapy_log_level(ctx: click.Context) -> str | None:
+    """Scrapy's log level for -v (INFO) and -vv (DEBUG); None (no log) without."""
     verbose = ctx.find_root().params.get("verbose", 0)
-    return "DEBUG" if verbose else "INFO"
+    return {0: None, 1: "INFO"}.get(verbose, "DEBUG")
 
 
 @cli.command()
@@ -550,7 +551,12 @@ def _table(header: tuple, rows: list[tuple]) -> None:
     "--refresh", is_flag=True, help="Re-fetch known articles even if nothing says they changed."
 )
 @sites_option
-@click.option("--quiet", "-q", is_flag=True, help="Only warnings and the summary.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary (no progress line).")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write Scrapy's log there (INFO, or DEBUG with -vv); it is off otherwise, but for -v.",
+)
 @click.option(
     "--set",
     "-s",
@@ -570,6 +576,7 @@ def crawl(
     refresh: bool,
     sites_file: Path | None,
     quiet: bool,
+    log_file: Path | None,
     overrides: tuple[str, ...],
     db_path: Path,
 ) -> None:
@@ -584,6 +591,11 @@ def crawl(
     is "interrupted" and the next crawl resumes where it stopped; a second Ctrl-C
     stops at once (the next crawl then starts afresh). After a hard kill the next one
     fetches only what is not archived yet.
+
+    On a terminal one live line shows the crawl's progress (pages fetched and per
+    second, articles new and updated, dropped, errors, queue), then a summary; Scrapy's
+    log is shown with -v (-vv: debug) or written with --log-file. A site that cannot be
+    reached is reported in seconds ("cannot reach HOST: connection refused").
 
     Exits with status 1 when a crawl archives no article, listing what it tried;
     130 when stopped by Ctrl-C, 143 by SIGTERM.
@@ -624,7 +636,9 @@ def crawl(
                 max_pages=max_pages,
                 since=since,
                 refresh=refresh,
-                log_level="WARNING" if quiet else _scrapy_log_level(ctx),
+                log_level=_scrapy_log_level(ctx),
+                log_file=log_file,
+                progress=not quiet and sys.stderr.isatty(),
                 settings=settings,
                 stop=stop,
             )
@@ -654,6 +668,14 @@ def crawl(
             )
         if result.status == "interrupted":
             continue  # said below
+        if result.status == "unreachable":
+            failed = True
+            click.echo(
+                f"error: {result.tried['the site']}; check the URL ({result.tried['url']}),"
+                " the network, or whether the site is up",
+                err=True,
+            )
+            continue
         if not result.ok:
             failed = True
             click.echo(

@@ -18,13 +18,15 @@ import fcntl
 import logging
 import os
 import shutil
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsarchive import due
-from newsarchive.archive import interrupt_runs, open_archive
+from newsarchive.archive import RunStats, interrupt_runs, open_archive
 from newsarchive.sites import Site, SitesError, load_sites, sites_path
 from newsarchive.stopping import StopSignals
 
@@ -144,9 +146,16 @@ def run_crawls(
     jobs_dir: Path | None = None,
     settings: dict[str, Any] | None = None,
     log_level: str | None = None,
+    log_file: Path | None = None,
+    progress: bool = False,
     stop: StopSignals | None = None,
 ) -> list[CrawlResult]:
     """Crawl the named sources (or site URLs) into the archive, all in one reactor.
+
+    Scrapy's log goes to stderr at ``log_level``, or to ``log_file`` (at ``log_level``,
+    else INFO); with neither it is off. ``progress`` draws the live line
+    (newsarchive.progress) on stderr. A site that cannot be reached is not crawled: its
+    result says why (status "unreachable") and its run is recorded as failed.
 
     With ``stop``, SIGINT and SIGTERM are handled by it rather than by Scrapy (see the
     module's docstring); ``stop.requested`` then tells whether the crawls were stopped.
@@ -173,8 +182,16 @@ def run_crawls(
 
     project = get_project_settings()
     project.set("NEWSARCHIVE_DB", str(db_path), priority="cmdline")
-    if log_level:
+    if log_file:
+        project.set("LOG_FILE", str(log_file), priority="cmdline")
+        project.set("LOG_LEVEL", log_level or "INFO", priority="cmdline")
+    elif log_level:
         project.set("LOG_LEVEL", log_level, priority="cmdline")
+    else:
+        project.set("LOG_ENABLED", False, priority="cmdline")
+        _warnings_as_lines()
+    if progress:
+        project.set("NEWSARCHIVE_PROGRESS", True, priority="cmdline")
     if max_pages:
         project.set("CLOSESPIDER_PAGECOUNT", max_pages, priority="cmdline")
     for key, value in (settings or {}).items():
@@ -197,6 +214,20 @@ def run_crawls(
         for lock in locks:
             lock.close()
         raise
+    # A site that is down is reported now, in seconds, and not crawled.
+    results: list[CrawlResult] = []
+    reachable = []
+    for (site, url), lock in zip(chosen, locks, strict=True):
+        problem = unreachable(url or site.base_url)
+        if problem is None:
+            reachable.append((site, url))
+        else:
+            results.append(_unreachable_result(db_path, site, problem))
+            lock.close()
+    chosen = reachable
+    locks = [lock for lock in locks if not lock.closed]
+    if not chosen:
+        return results
     for site, url in chosen:
         spidercls = NewsSpider if url else spider_for(site)
         kwargs: dict[str, Any] = {"since": since, "refresh": refresh}
@@ -223,7 +254,6 @@ def run_crawls(
     for lock in locks:
         lock.close()
 
-    results = []
     with open_archive(db_path) as archive:
         if stop is not None and stop.requested:
             # Crawls stopped before their spider closed (the signal came while it opened).
@@ -240,6 +270,58 @@ def run_crawls(
             if stats.get("finish_reason") in ("finished", "closespider_pagecount"):
                 shutil.rmtree(jobdir, ignore_errors=True)
     return results
+
+
+class _MessageOnly(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"  # never a traceback
+
+
+def _warnings_as_lines() -> None:
+    """With Scrapy's log off, our own warnings ("resuming the interrupted crawl…", an
+    article the archive refused) still reach the user: one line each, no traceback."""
+    ours = logging.getLogger("newsarchive")
+    if not any(getattr(h, "newsarchive_lines", False) for h in ours.handlers):
+        handler = logging.StreamHandler()
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(_MessageOnly())
+        handler.newsarchive_lines = True  # type: ignore[attr-defined]
+        ours.addHandler(handler)
+
+
+def unreachable(url: str, timeout: float = 5.0) -> str | None:
+    """Why the site at ``url`` cannot be reached ("connection refused", "name not
+    resolved", "timed out"), or None when a TCP connection opens. Checked before a crawl
+    so a site that is down costs seconds and one clear line, not Scrapy's retries of
+    every discovery channel. Skipped behind a proxy (only the proxy can tell)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if os.environ.get(f"{scheme}_proxy") or os.environ.get(f"{scheme.upper()}_PROXY"):
+        return None
+    host = parts.hostname or ""
+    port = parts.port or (443 if scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except socket.gaierror:
+        return "name not resolved"
+    except ConnectionRefusedError:
+        return "connection refused"
+    except TimeoutError:
+        return "timed out"
+    except OSError as exc:
+        return (exc.strerror or str(exc)).lower()
+
+
+def _unreachable_result(db_path: Path, site: Site, problem: str) -> CrawlResult:
+    """A failed run for a site that could not be reached, so health and stats see it."""
+    host = urlsplit(site.base_url).hostname or site.base_url
+    message = f"cannot reach {host}: {problem}"
+    with open_archive(db_path) as archive:
+        run_id = archive.start_run("crawl", site.name, f"newsarchive crawl {site.name}")
+        archive.finish_run(run_id, RunStats(failed=1, errors=[message]), "failed")
+        run = archive.db["crawl_runs"].get(run_id)
+    return CrawlResult(site.name, "unreachable", run, {"the site": message, "url": site.base_url})
 
 
 def _stop_crawls(process: Any) -> None:

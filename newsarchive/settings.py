@@ -48,8 +48,11 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "newsarchive.politeness.RobotsCrawlDelay": 600,
+    # The live line `newsarchive crawl` shows on a terminal (NEWSARCHIVE_PROGRESS).
+    "newsarchive.progress.ProgressLine": 900,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
+NEWSARCHIVE_PROGRESS = False
 ITEM_PIPELINES = {
     "newsarchive.pipelines.ArchivePipeline": 300,
 }

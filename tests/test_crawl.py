@@ -113,6 +113,51 @@ def test_second_crawl_is_incremental(crawled):
     assert crawled["db"]["revisions"].count == 0
 
 
+def test_a_crawl_prints_its_summary_and_no_scrapy_log(crawled):
+    """Without -v or --log-file: the summary, not Scrapy's ~115 lines, and no traceback."""
+    first = crawled["first"]
+    assert first.returncode == 0, first.stderr
+    output = first.stdout + first.stderr
+    assert output.startswith("sample: ok:"), output[:500]
+    assert "[scrapy" not in output and "Traceback" not in output
+    assert len(output.splitlines()) <= 12, output
+
+
+def test_log_file_holds_scrapys_log(tmp_path, site):
+    with serve(site) as server:
+        sites = write_sites(tmp_path / "sites.toml", server.base_url.rstrip("/"))
+        log = tmp_path / "crawl.log"
+        result = run_crawl(tmp_path / "archive.db", sites, "sample", "--log-file", str(log))
+    assert result.returncode == 0, result.stderr
+    assert "[scrapy" not in result.stdout + result.stderr
+    text = log.read_text(encoding="utf-8")
+    assert "[scrapy.core.engine] INFO: Spider opened" in text
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://127.0.0.1:9/", "connection refused"),
+        ("http://no-such-host.invalid/", "name not resolved"),
+    ],
+)
+def test_an_unreachable_site_is_one_clear_line(tmp_path, url, problem):
+    """No retries of every discovery channel: the site is checked first, and the run is
+    recorded as failed so health sees it."""
+    db = tmp_path / "archive.db"
+    sites = write_sites(tmp_path / "sites.toml", url.rstrip("/"))
+    result = run_crawl(db, sites, "sample")
+    assert result.returncode == 1
+    host = url.split("/")[2].split(":")[0]
+    assert (
+        f"error: cannot reach {host}: {problem}; check the URL ({url}), the network, or"
+        " whether the site is up"
+    ) in result.stderr.splitlines()
+    assert "Traceback" not in result.stderr and "[scrapy" not in result.stderr
+    (run,) = sqlite_utils.Database(db)["crawl_runs"].rows
+    assert run["status"] == "failed" and problem in run["errors"]
+
+
 def test_a_crawl_that_finds_nothing_fails_loudly(tmp_path):
     # A registry whose article pattern matches nothing the site has.
     with serve(build_site()) as server:
@@ -227,3 +272,42 @@ def test_since_backfills_only_newer_articles_and_stops_paginating(tmp_path, site
     # /category/local/ lists 5 posts, 3 a page, all older: its page 2 is never fetched.
     assert "/category/local/" in paths
     assert "/category/local/page/2/" not in paths
+
+
+def test_progress_line_draws_and_clears():
+    """The live line (newsarchive.progress) from a crawl's stats, redrawn in place."""
+    import io
+
+    from newsarchive.progress import ProgressLine, progress_text
+
+    stats = {
+        "response_received_count": 40,
+        "newsarchive/new": 12,
+        "newsarchive/updated": 1,
+        "newsarchive/dropped/HTTP 404": 2,
+        "newsarchive/dropped/listing or section page": 5,
+        "downloader/exception_count": 3,
+        "downloader/exception_type_count/scrapy.exceptions.IgnoreRequest": 2,
+    }
+    assert progress_text("elmaouid", stats, 7, 10.0) == (
+        "elmaouid: 40 pages (4.0/s), 12 new, 1 updated, 7 dropped, 1 errors, 7 queued"
+    )
+
+    class Stats:
+        def get_stats(self):
+            return stats
+
+    class Crawler:
+        stats = Stats()
+        engine = None
+
+    class Spider:
+        name = "elmaouid"
+
+    stream = io.StringIO()
+    line = ProgressLine(Crawler(), stream)
+    line.name = Spider.name
+    line.draw()
+    assert stream.getvalue().startswith("\r\x1b[Kelmaouid: 40 pages")
+    line.closed(Spider())
+    assert stream.getvalue().endswith("\r\x1b[K")
