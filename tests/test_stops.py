@@ -62,16 +62,28 @@ def site(tmp_path_factory):
     return build_site(folder)
 
 
+STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def no_process_left():
+    """Whatever a test ends like, the process groups it started end with it."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if group_alive(process.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
     """`newsarchive ARGS` in a session (and process group) of its own, output to files."""
     command = [sys.executable, "-m", "newsarchive", *args]
-    return subprocess.Popen(
-        command,
-        cwd=cwd,
-        stdout=(cwd / "stdout.txt").open("w"),
-        stderr=(cwd / "stderr.txt").open("w"),
-        start_new_session=True,
-    )
+    with (cwd / "stdout.txt").open("w") as out, (cwd / "stderr.txt").open("w") as err:
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, start_new_session=True)
+    STARTED.append(process)
+    return process
 
 
 def crawl_args(db: Path, sites: Path) -> list[str]:
@@ -81,11 +93,11 @@ def crawl_args(db: Path, sites: Path) -> list[str]:
     return args
 
 
-def wait_until(condition, timeout: float = 60.0) -> None:
+def wait_until(condition, timeout: float = 60.0, what: str = "the moment to stop") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("the moment to stop never came")
+            raise AssertionError(f"{what} never came")
         time.sleep(0.02)
 
 
@@ -120,12 +132,17 @@ def assert_clean_exit(process: subprocess.Popen, cwd: Path, status: int) -> str:
     assert "Traceback" not in stderr, stderr[-3000:]
     assert "Aborted!" not in stderr
     # The helper processes (forkserver, extraction workers, ingest's reader) go too.
-    wait_until(lambda: not group_alive(process.pid), timeout=5)
+    wait_until(lambda: not group_alive(process.pid), 5, "the end of the helper processes")
     return stderr
 
 
+def read(db: Path) -> sqlite3.Connection:
+    """A read-only look at the archive (never creating it before the command does)."""
+    return sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+
+
 def runs(db: Path) -> list[dict]:
-    conn = sqlite3.connect(db)
+    conn = read(db)
     conn.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in conn.execute("SELECT * FROM crawl_runs ORDER BY id")]
@@ -134,7 +151,7 @@ def runs(db: Path) -> list[dict]:
 
 
 def archived(db: Path) -> int:
-    with contextlib.closing(sqlite3.connect(db)) as conn:
+    with contextlib.closing(read(db)) as conn:
         return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
 
@@ -248,7 +265,7 @@ def test_after_kill_9_the_next_command_marks_the_run_killed_with_its_counts(tmp_
         os.kill(crawl.pid, signal.SIGKILL)
         crawl.wait()
         # The extraction workers notice and leave; so does the forkserver behind them.
-        wait_until(lambda: not group_alive(crawl.pid), timeout=10)
+        wait_until(lambda: not group_alive(crawl.pid), 10, "the end of the helper processes")
         [run] = runs(db)
         assert run["status"] == "running"
         assert run["new"] == archived(db), "the counts were not committed with the articles"
@@ -375,9 +392,15 @@ def signal_script(tmp_path, grace: float, behaviour: str) -> subprocess.Popen:
 )
 def test_stop_signals(tmp_path, signals, behaviour, status, hard):
     process = signal_script(tmp_path, 1.0, behaviour)
-    for signum in signals:
-        process.send_signal(signum)
-        time.sleep(0.1)
-    assert process.wait(timeout=STOP_WITHIN) == status
+    try:
+        for signum in signals:
+            process.send_signal(signum)
+            time.sleep(0.1)
+        assert process.wait(timeout=STOP_WITHIN) == status
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        process.stdout.close()
     assert (tmp_path / "mark.first").exists()
     assert (tmp_path / "mark.hard").exists() == hard
