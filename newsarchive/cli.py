@@ -364,11 +364,12 @@ def search(
 
         newsarchive search 'الجزائر -وهران' --since 2024-01-01 --json
     """
-    from newsarchive.archive import SearchError
+    from newsarchive.search import SearchError, search_archive
 
     with opened(db_path, create=False) as archive:
         try:
-            results = archive.search(
+            results = search_archive(
+                archive.conn,
                 query,
                 source=source,
                 since=since,

@@ -6,8 +6,8 @@ Registered through the ``datasette`` entry point in pyproject.toml. Only hooks t
 Datasette 0.65 documents are used (https://docs.datasette.io/en/0.65/plugin_hooks.html).
 
 Arabic search: the full-text index holds search keys (newsarchive.arabic), so every
-search goes through the archive's one query function, ``newsarchive.archive.search_archive``
-(what ``Archive.search`` and ``newsarchive search`` run): the search page ``/-/search``
+search goes through the one query function, ``newsarchive.search.search_archive``
+(what ``newsarchive search`` runs): the search page ``/-/search``
 (and ``/-/search.json``) ranks and highlights, and the articles table's ``?_search=`` is a
 ``filters_from_request`` hook that keeps the function's best matches. metadata.json names
 no ``fts_table``, so Datasette's own ``_search`` (raw text against the keys) stays out.
@@ -295,7 +295,7 @@ def extra_template_vars(view_name, database, table, request, datasette):
 
 # --- Arabic search ----------------------------------------------------------------------
 
-# Deeper pages than this would ask Archive.search past its MAX_RESULTS.
+# Deeper pages than this would ask search_archive past its MAX_RESULTS.
 MAX_PAGE = 400
 # Results per search page, and how many of the best matches the articles table keeps for
 # ?_search= (the table sorts them its own way: by date unless told otherwise).
@@ -305,7 +305,7 @@ _SEARCH_ARGS = ("source", "since", "until", "category")
 
 
 async def _search(datasette, text: str, **options: Any):
-    from newsarchive.archive import search_archive
+    from newsarchive.search import search_archive
 
     db = datasette.get_database(DATABASE_NAME)
     return await db.execute_fn(lambda conn: search_archive(conn, text, **options))
@@ -322,7 +322,7 @@ def _month_range(month: str) -> tuple[str, str] | None:
 async def search_page(datasette, request) -> Response:
     """``/-/search?q=…``: ranked, highlighted results with source and month facets and
     pagination; ``/-/search.json`` returns the same page as JSON."""
-    from newsarchive.archive import SearchError
+    from newsarchive.search import SearchError
 
     if not _ours(datasette):
         return Response.text("no archive here", status=404)
@@ -405,7 +405,7 @@ def filters_from_request(request, database, table, datasette):
         return None
 
     async def inner() -> FilterArguments:
-        from newsarchive.archive import SearchError
+        from newsarchive.search import SearchError
 
         text = request.args.get("_search", "").strip()
         context = {"supports_search": True, "search": text}
