@@ -193,9 +193,37 @@ _SCHEMA_2 = """
         CREATE INDEX pages_fetched ON pages(fetched);
 """
 
+# Version 3 (issue 11): the change log a derived search index replays to keep in step
+# (newsarchive.searchindex): triggers, so every writer of articles is logged in the same
+# transaction as its change; and saved searches, each followed as an Atom feed.
+_SCHEMA_3 = """
+        CREATE TABLE search_changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id INTEGER NOT NULL
+        );
+        CREATE TRIGGER search_changes_insert AFTER INSERT ON articles BEGIN
+            INSERT INTO search_changes (article_id) VALUES (new.id);
+        END;
+        CREATE TRIGGER search_changes_update AFTER UPDATE ON articles BEGIN
+            INSERT INTO search_changes (article_id) VALUES (new.id);
+        END;
+        CREATE TRIGGER search_changes_delete AFTER DELETE ON articles BEGIN
+            INSERT INTO search_changes (article_id) VALUES (old.id);
+        END;
+        CREATE TABLE saved_searches (
+            name TEXT PRIMARY KEY,
+            query TEXT NOT NULL,
+            source TEXT,
+            since TEXT,
+            until TEXT,
+            category TEXT,
+            created TEXT NOT NULL
+        );
+"""
+
 # Each entry is the SQL that upgrades the schema by one version (PRAGMA user_version).
 # Append, never edit: archives in the field have run the earlier ones.
-MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2]
+MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3]
 
 # What a fetched page was judged to be (pages.decision).
 PAGE_DECISIONS = ("article", "not-article", "error")
@@ -344,6 +372,13 @@ class Archive:
     def __init__(self, db: sqlite_utils.Database, path: Path | None = None):
         self.db = db
         self.path = path
+        # Run with the archive after each committed change to articles: how a derived
+        # index above the archive keeps in step with its writer (newsarchive.search).
+        self.after_write: list[Callable[[Archive], None]] = []
+
+    def _wrote(self) -> None:
+        for hook in self.after_write:
+            hook(self)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -513,6 +548,8 @@ class Archive:
                 existing[article.url] = new_values
                 outcomes.append((article, Outcome.UPDATED))
             self._write(inserts, index_inserts)
+        if any(outcome is not Outcome.UNCHANGED for _, outcome in outcomes):
+            self._wrote()
         yield from outcomes
 
     def _write(self, inserts: list[tuple], index_inserts: list[tuple[int, str, str]]) -> None:
@@ -533,6 +570,8 @@ class Archive:
         """Remove an article (its revisions stay); the trigger updates the index."""
         with self.conn:
             cursor = self.conn.execute("DELETE FROM articles WHERE url = ?", (url,))
+        if cursor.rowcount:
+            self._wrote()
         return cursor.rowcount > 0
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
@@ -550,6 +589,10 @@ class Archive:
                 if progress:
                     progress(len(rows))
             self.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
+            # Every article's keys may have changed: a derived index replays them all
+            # (or is rebuilt whole, which skips the replay).
+            self.conn.execute("INSERT INTO search_changes (article_id) SELECT id FROM articles")
+        self._wrote()
         return count
 
     # -- reading articles --

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from newsarchive.archive import DEFAULT_DB, Archive, ArchiveError, open_archive
+from newsarchive.search import keep_in_step
 
 
 def db_option(fn):
@@ -47,6 +48,7 @@ def opened(db_path: Path, *, create: bool = True) -> Iterator[Archive]:
         archive = open_archive(db_path, create=create)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
+    keep_in_step(archive)
     try:
         yield archive
     finally:
@@ -304,12 +306,19 @@ def stats(as_json: bool, db_path: Path) -> None:
 @cli.command()
 @db_option
 def reindex(db_path: Path) -> None:
-    """Rebuild the Arabic full-text index from the stored text.
+    """Rebuild the Arabic full-text index and the search index from the stored text.
 
-    Run it after upgrading newsarchive when the Arabic search rules changed.
+    Run it after upgrading newsarchive when the Arabic search rules changed, or
+    when the search index beside the archive (ARCHIVE.search/) is missing.
     """
+    from newsarchive.search import SearchError, rebuild_index
+
     with opened(db_path, create=False) as archive:
         count = archive.reindex()
+        try:
+            rebuild_index(archive)
+        except SearchError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"reindexed {count} articles")
 
 

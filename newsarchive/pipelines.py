@@ -18,6 +18,7 @@ from scrapy.exceptions import DropItem
 
 from newsarchive.archive import PAGE_DECISIONS, Outcome, RunStats, now_iso, open_archive
 from newsarchive.items import Article, PageRecord
+from newsarchive.search import keep_in_step
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        self.archive = open_archive(self.db_path)
+        self.archive = keep_in_step(open_archive(self.db_path))
         site = getattr(spider, "site", None)
         if site is not None:
             self.archive.register_source(

@@ -14,11 +14,20 @@ import json
 import logging
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from newsarchive.archive import ArchiveError
+from newsarchive.searchindex import (
+    IndexUnavailable,
+    SearchIndex,
+    Searching,
+    build_index,
+    db_file,
+    open_index,
+)
 
 if TYPE_CHECKING:
     from newsarchive.archive import Archive
@@ -30,6 +39,8 @@ __all__ = [
     "SearchError",
     "SearchHit",
     "SearchResults",
+    "keep_in_step",
+    "rebuild_index",
     "search",
     "search_archive",
 ]
@@ -70,6 +81,7 @@ SOURCE_RECENT = 20_000
 RERANK = 50
 SNIPPET_WIDTH = 200
 SEARCH_ORDERS = ("relevance", "recent")
+SEARCH_ENGINES = ("auto", "index", "fts5")
 
 
 class SearchError(ArchiveError):
@@ -120,6 +132,8 @@ class SearchResults:
     limit: int
     offset: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # "index" (the derived index: exact) or "fts5" (the window: estimates).
+    engine: str = "fts5"
 
 
 @dataclass(frozen=True)
@@ -367,6 +381,140 @@ def _prefer_typed_forms(
     return sorted(head, key=lambda kv: -typed(kv[0])) + best[RERANK:]
 
 
+@dataclass
+class _Found:
+    """One page of (article id, score) and what is known of all the matches."""
+
+    page: list[tuple[int, float]]
+    total: int
+    exact: bool
+    ranked: int
+    facets: dict[str, list[tuple[str, int]]]
+    engine: str
+
+
+def _index_page(
+    conn: sqlite3.Connection,
+    index: SearchIndex,
+    query: Query,
+    filters: _Filters,
+    order: str,
+    limit: int,
+    offset: int,
+    facets: bool,
+) -> _Found:
+    """Relevance from the derived index: every match scored (pruned by block-max WAND,
+    never approximated), counted and faceted. Newest first is SQLite's (as fast as
+    before: the newest matches by rowid, ordered by published), counted by the index."""
+    searching = Searching(index)
+    compiled = searching.query(query, filters)
+    total = searching.count(compiled)
+    if order == "recent":
+        page = _fts5_page(conn, query, filters, order, limit, offset, False).page
+    else:
+        page = searching.best(compiled, offset + limit)[offset:]
+    facet_counts = searching.facets(compiled) if facets else {}
+    return _Found(page, total, True, total, facet_counts, "index")
+
+
+def _fts5_page(
+    conn: sqlite3.Connection,
+    query: Query,
+    filters: _Filters,
+    order: str,
+    limit: int,
+    offset: int,
+    facets: bool,
+) -> _Found:
+    """Without the derived index: FTS5, exact up to RANK_ALL matches, else the window
+    described at the top of this module (totals are estimates then)."""
+    expression = query.fts_expression()
+    # Matching in the headline too: ranked with its own bm25 added, so title matches
+    # come first, and found separately so the window cannot leave them out.
+    title_expression = f"({query.fts_expression(['title'])}) AND ({expression})"
+    wanted = offset + limit
+    scope = _scope(conn, filters)
+    window = _window(conn, expression, scope, RANK_ALL, RANK_NEWEST)
+    if not window.exact and window.count < RANK_NEWEST and scope.source:
+        window = _source_window(conn, expression, scope, RANK_NEWEST)
+    if order == "recent":
+        newest_first = "a.published DESC, f.rowid DESC"
+        page = _ranked(conn, expression, window.floor, scope, limit, offset, newest_first)
+    else:
+        title_floor = 0
+        if not window.exact:
+            # Reaches at least as far back as the main window, so an article gets
+            # the same score whichever pass finds it.
+            title_floor = min(window.floor, _nth_newest(conn, expression, scope, TITLE_SCAN))
+        head = max(wanted, RERANK)
+        scores = dict(_ranked(conn, expression, window.floor, scope, head))
+        scores.update(_ranked(conn, title_expression, title_floor, scope, head))
+        best = sorted(scores.items(), key=lambda kv: (-kv[1], -kv[0]))
+        page = _prefer_typed_forms(conn, query, best)[offset:wanted]
+    total = _estimate(conn, window, scope)
+    facet_counts = _facets(conn, expression, window.floor, scope) if facets else {}
+    return _Found(page, total, window.exact, window.count, facet_counts, "fts5")
+
+
+# Archives up to this size get their derived index built by the first search that
+# finds none (a few seconds); a bigger one waits for `newsarchive reindex`.
+AUTO_BUILD = 50_000
+
+
+def derived_index(conn: sqlite3.Connection) -> SearchIndex | None:
+    """The archive's derived index, brought in step with it, or None when it cannot be
+    had (no file, not built and too big to build now, locked, unwritable)."""
+    path = db_file(conn)
+    if path is None:
+        return None
+    try:
+        try:
+            index = open_index(path)
+        except IndexUnavailable:
+            if conn.execute("SELECT count(*) FROM articles").fetchone()[0] > AUTO_BUILD:
+                log.warning("no search index beside %s: run `newsarchive reindex`", path)
+                return None
+            build_index(conn, path)
+            index = open_index(path)
+        index.sync(conn)
+    except (IndexUnavailable, OSError, ValueError, sqlite3.OperationalError) as exc:
+        log.warning("searching %s without its search index: %s", path, exc)
+        return None
+    return index
+
+
+def keep_in_step(archive: Archive) -> Archive:
+    """Carry ``archive``'s writes into its derived index as each batch commits (the
+    single writer keeps it in step), when the index has been built; returns ``archive``.
+    A failure here never fails the write: the next search replays what was missed."""
+
+    def sync(written: Archive) -> None:
+        if written.path is None:
+            return
+        try:
+            index = open_index(written.path)
+        except IndexUnavailable:
+            return  # not built yet: the first search or `newsarchive reindex` builds it
+        try:
+            index.sync(written.conn)
+        except (IndexUnavailable, OSError, ValueError) as exc:
+            log.warning("the search index of %s lags the archive: %s", written.path, exc)
+
+    archive.after_write.append(sync)
+    return archive
+
+
+def rebuild_index(archive: Archive, progress: Callable[[int], None] | None = None) -> int:
+    """Build the archive's derived index anew from its full-text keys (``newsarchive
+    reindex`` runs it after rebuilding those); returns how many articles it holds."""
+    if archive.path is None:
+        raise SearchError("an in-memory archive has no search index")
+    try:
+        return build_index(archive.conn, archive.path, progress)
+    except (IndexUnavailable, OSError) as exc:
+        raise SearchError(f"could not build the search index: {exc}") from exc
+
+
 def search_archive(
     conn: sqlite3.Connection,
     text: str,
@@ -380,6 +528,7 @@ def search_archive(
     order: str = "relevance",
     facets: bool = False,
     snippets: bool = True,
+    engine: str = "auto",
 ) -> SearchResults:
     """Ranked Arabic full-text search of ``text`` on ``conn``.
 
@@ -392,10 +541,16 @@ def search_archive(
     Raises :class:`SearchError` with a readable message when there is nothing to
     search for or a filter is malformed.
 
+    ``engine``: ``auto`` ranks with the derived index (newsarchive.searchindex: exact
+    bm25 over every match, exact counts and facets) when it can be had, else with the
+    FTS5 window below; ``index`` or ``fts5`` insist on one (benchmarks, tests).
+
     Works on any connection to an archive, read-only ones included (Datasette's).
     """
     from newsarchive.query import QueryError, highlight, parse_query, snippet
 
+    if engine not in SEARCH_ENGINES:
+        raise SearchError(f"engine must be one of {', '.join(SEARCH_ENGINES)}, not {engine!r}")
     if order not in SEARCH_ORDERS:
         raise SearchError(f"order must be one of {', '.join(SEARCH_ORDERS)}, not {order!r}")
     if limit < 0 or offset < 0:
@@ -414,32 +569,15 @@ def search_archive(
         _check_date(until, "until"),
         category or None,
     )
-    expression = query.fts_expression()
-    # Matching in the headline too: ranked with its own bm25 added, so title matches
-    # come first, and found separately so the window cannot leave them out.
-    title_expression = f"({query.fts_expression(['title'])}) AND ({expression})"
-    wanted = offset + limit
+    index = None if engine == "fts5" else derived_index(conn)
+    if index is None and engine == "index":
+        raise SearchError("the search index is not available; run `newsarchive reindex`")
     try:
-        scope = _scope(conn, filters)
-        window = _window(conn, expression, scope, RANK_ALL, RANK_NEWEST)
-        if not window.exact and window.count < RANK_NEWEST and scope.source:
-            window = _source_window(conn, expression, scope, RANK_NEWEST)
-        if order == "recent":
-            newest_first = "a.published DESC, f.rowid DESC"
-            page = _ranked(conn, expression, window.floor, scope, limit, offset, newest_first)
+        if index is not None:
+            found = _index_page(conn, index, query, filters, order, limit, offset, facets)
         else:
-            title_floor = 0
-            if not window.exact:
-                # Reaches at least as far back as the main window, so an article gets
-                # the same score whichever pass finds it.
-                title_floor = min(window.floor, _nth_newest(conn, expression, scope, TITLE_SCAN))
-            head = max(wanted, RERANK)
-            scores = dict(_ranked(conn, expression, window.floor, scope, head))
-            scores.update(_ranked(conn, title_expression, title_floor, scope, head))
-            best = sorted(scores.items(), key=lambda kv: (-kv[1], -kv[0]))
-            page = _prefer_typed_forms(conn, query, best)[offset:wanted]
-        total = _estimate(conn, window, scope)
-        facet_counts = _facets(conn, expression, window.floor, scope) if facets else {}
+            found = _fts5_page(conn, query, filters, order, limit, offset, facets)
+        page = found.page
         rows = {
             row[0]: row
             for row in conn.execute(
@@ -451,7 +589,7 @@ def search_archive(
     except sqlite3.OperationalError as exc:
         # parse_query quotes every word, so FTS5 should never reject an expression; if
         # it does, the reader gets a message, not an SQL error.
-        log.warning("search %r failed: %s (expression %r)", text, exc, expression)
+        log.warning("search %r failed: %s", text, exc)
         raise SearchError(f"the query could not be searched ({exc})") from exc
     hits = []
     for article_id, score in page:
@@ -471,13 +609,14 @@ def search_archive(
     return SearchResults(
         query=text,
         hits=hits,
-        total=total,
-        total_exact=window.exact,
-        ranked=window.count,
+        total=found.total,
+        total_exact=found.exact,
+        ranked=found.ranked,
         order=order,
         limit=limit,
         offset=offset,
-        facets=facet_counts,
+        facets=found.facets,
+        engine=found.engine,
     )
 
 

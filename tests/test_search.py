@@ -221,11 +221,11 @@ def test_facets_count_sources_and_months(filled):
 
 
 def test_common_query_ranks_a_bounded_window(filled, monkeypatch):
-    everything = search(filled, "الجزائر", limit=50)
+    everything = search(filled, "الجزائر", limit=50, engine="fts5")
     monkeypatch.setattr(search_module, "RANK_ALL", 2)
     monkeypatch.setattr(search_module, "RANK_NEWEST", 1)
     monkeypatch.setattr(search_module, "TITLE_SCAN", 100)
-    results = search(filled, "الجزائر", limit=50, facets=True)
+    results = search(filled, "الجزائر", limit=50, facets=True, engine="fts5")
     assert not results.total_exact
     # Extrapolated from the window; at least what was ranked.
     assert results.total >= len(results.hits) > 1
@@ -243,8 +243,8 @@ def test_small_source_is_not_starved_by_the_newest_matches(filled, monkeypatch):
     monkeypatch.setattr(search_module, "FILTER_SCAN", 1)
     monkeypatch.setattr(search_module, "TITLE_SCAN", 1)
     # The newest match is not from aps: the source's own newest articles are searched.
-    assert urls(search(filled, "الجزائر", source="aps")) == [EXPORTS]
-    assert urls(search(filled, "الجزائر", source="nowhere")) == []
+    assert urls(search(filled, "الجزائر", source="aps", engine="fts5")) == [EXPORTS]
+    assert urls(search(filled, "الجزائر", source="nowhere", engine="fts5")) == []
 
 
 def test_new_and_changed_articles_are_searchable_at_once(archive, articles):
