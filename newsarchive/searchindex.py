@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsarchive.arabic.normalize import surface_key
+
 log = logging.getLogger(__name__)
 
 try:  # a declared dependency; the archive still searches (FTS5) without it
@@ -49,12 +51,15 @@ except ImportError:  # pragma: no cover - exercised only on a broken install
     tantivy = None
 
 # Bump when the schema or what is indexed changes: an index of another format is rebuilt.
-FORMAT = 1
+FORMAT = 2
 STATE_FILE = "state.json"
 # A word in the headline says more about what an article is about than the same word in
 # its body (bench/stemmer_eval.md ranks with 10, 1).
 TITLE_BOOST = 10.0
 TEXT_BOOST = 1.0
+# The headline's forms as typed: the same weight as its stems, so a title holding the
+# very word typed outranks one holding only its stem (bench/results/search-quality.md).
+FORMS_BOOST = 10.0
 # Changes applied per tantivy commit when catching up, and the writer's memory.
 SYNC_CHUNK = 50_000
 WRITER_HEAP = 128 * 1024 * 1024
@@ -86,6 +91,9 @@ def _schema() -> Any:
     # The keys are lower-case words joined by single spaces (newsarchive.arabic).
     builder.add_text_field("title", tokenizer_name="whitespace", index_option="position")
     builder.add_text_field("text", tokenizer_name="whitespace", index_option="position")
+    # The headline's words as written (normalised, not stemmed): the form a reader typed
+    # ranks above its stem's other words (مدرسة over المدارس, السعودية over السعودة).
+    builder.add_text_field("forms", tokenizer_name="whitespace", index_option="position")
     builder.add_text_field("source", tokenizer_name="raw", fast=True)
     builder.add_text_field("month", tokenizer_name="raw", fast=True)
     builder.add_text_field("category", tokenizer_name="raw")
@@ -105,12 +113,14 @@ class Row:
     published: str | None
     month: str | None
     categories: str
+    headline: str
 
     def document(self) -> Any:
         doc = tantivy.Document()
         doc.add_unsigned("id", self.id)
         doc.add_text("title", self.title)
         doc.add_text("text", self.text)
+        doc.add_text("forms", surface_key(self.headline))
         if self.source:
             doc.add_text("source", self.source)
         if self.month:
@@ -141,7 +151,7 @@ def day_number(iso_date: str) -> int:
 
 
 _ROWS = (
-    "SELECT a.id, f.title, f.text, a.source, a.published, a.month, a.categories"
+    "SELECT a.id, f.title, f.text, a.source, a.published, a.month, a.categories, a.title"
     " FROM articles AS a JOIN articles_fts AS f ON f.rowid = a.id"
 )
 
@@ -392,6 +402,9 @@ class Searching:
                 if weight != 1.0:
                     part = tantivy.Query.boost_query(part, weight)
                 should.append((tantivy.Occur.Should, part))
+        if operand.surface and FORMS_BOOST:
+            forms = tantivy.Query.boost_query(self._words(operand.surface, "forms"), FORMS_BOOST)
+            should.append((tantivy.Occur.Should, forms))
         return should[0][1] if len(should) == 1 else tantivy.Query.boolean_query(should)
 
     def _filters(self, filters: Any) -> list[Any]:

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from newsarchive import search as search_module
 from newsarchive import searchindex
-from newsarchive.arabic.normalize import search_key
+from newsarchive.arabic.normalize import search_key, surface_key
 from newsarchive.archive import open_archive
 from newsarchive.cli import cli
 from newsarchive.items import Article
@@ -141,6 +141,7 @@ VOCABULARY = [
     "وهران",
 ]
 K1, B = 1.2, 0.75
+FIELDS = ("title", "text", "forms")
 
 
 def _small_articles(count: int = 400, seed: int = 5) -> list[Article]:
@@ -168,21 +169,21 @@ def _small_articles(count: int = 400, seed: int = 5) -> list[Article]:
 class BruteForce:
     """bm25 over every article, written from the formula: per field, idf(key) x
     tf (k1 + 1) / (tf + k1 (1 - b + b len / avglen)), idf = ln(1 + (N - n + .5)/(n + .5));
-    the title's term weighted 10; a word's other keys scored with the word's idf."""
+    the title's term weighted 10; a word's other keys scored with the word's idf; and
+    the word as typed in the headline's unstemmed forms, weighted 10."""
 
     def __init__(self, rows: list[tuple[int, str, str, str, str, str]]) -> None:
         self.docs = {}
         for article_id, title, text, source, published, categories in rows:
-            fields = {"title": search_key(title).split(), "text": search_key(text).split()}
+            fields = {
+                "title": search_key(title).split(),
+                "text": search_key(text).split(),
+                "forms": surface_key(title).split(),
+            }
             self.docs[article_id] = (fields, source, published, json.loads(categories))
         self.n = len(self.docs)
-        self.avg = {
-            f: sum(len(d[0][f]) for d in self.docs.values()) / self.n for f in ("title", "text")
-        }
-        self.df = {
-            f: Counter(k for d in self.docs.values() for k in set(d[0][f]))
-            for f in ("title", "text")
-        }
+        self.avg = {f: sum(len(d[0][f]) for d in self.docs.values()) / self.n for f in FIELDS}
+        self.df = {f: Counter(k for d in self.docs.values() for k in set(d[0][f])) for f in FIELDS}
 
     def idf(self, field: str, key: str) -> float:
         n = self.df[field][key]
@@ -206,7 +207,9 @@ class BruteForce:
                 own = self.idf(field, key)
                 idf = self.idf(field, keys[0]) if key != keys[0] and own > 0 else own
                 score += weight * self._term(fields, field, key, idf)
-        return score
+        # The word as typed (normalised, unstemmed) in the headline, weighted as a title.
+        (form,) = operand.surface
+        return score + 10.0 * self._term(fields, "forms", form, self.idf("forms", form))
 
     def ranking(self, text: str, source=None, category=None, since=None, until=None):
         query = parse_query(text)
