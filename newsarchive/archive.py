@@ -225,6 +225,9 @@ _SCHEMA_3 = """
 # Append, never edit: archives in the field have run the earlier ones.
 MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3]
 
+# The longest name a saved search may have (it appears in URLs and feed titles).
+SAVED_NAME_MAX = 80
+
 # What a fetched page was judged to be (pages.decision).
 PAGE_DECISIONS = ("article", "not-article", "error")
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -757,6 +760,56 @@ class Archive:
                 )
             )
         return found
+
+    # -- saved searches (issue 11) --
+
+    def save_search(
+        self,
+        name: str,
+        query: str,
+        *,
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        category: str | None = None,
+    ) -> bool:
+        """Save ``query`` and its filters under ``name``, replacing a search of that name;
+        returns whether one was replaced. Raises ValueError for an unusable name."""
+        name = " ".join((name or "").split())
+        if not name or len(name) > SAVED_NAME_MAX or not name.isprintable():
+            raise ValueError(
+                f"a saved search needs a name of 1 to {SAVED_NAME_MAX} printable characters"
+            )
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            replaced = (
+                self.conn.execute("SELECT 1 FROM saved_searches WHERE name = ?", (name,)).fetchone()
+                is not None
+            )
+            self.conn.execute(
+                "INSERT OR REPLACE INTO saved_searches"
+                " (name, query, source, since, until, category, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    name,
+                    query,
+                    source or None,
+                    since or None,
+                    until or None,
+                    category or None,
+                    now_iso(),
+                ),
+            )
+        return replaced
+
+    def saved_searches(self) -> list[dict[str, Any]]:
+        """Every saved search, by name."""
+        return list(self.db["saved_searches"].rows_where(order_by="name"))
+
+    def delete_saved_search(self, name: str) -> bool:
+        with self.conn:
+            cursor = self.conn.execute("DELETE FROM saved_searches WHERE name = ?", (name,))
+        return cursor.rowcount > 0
 
     # -- reports --
 

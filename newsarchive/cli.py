@@ -11,6 +11,7 @@ import logging
 import re
 import sqlite3
 import sys
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -344,6 +345,13 @@ def _scrapy_log_level(ctx: click.Context) -> str:
     help="Results to show.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+@click.option(
+    "--save",
+    "save_as",
+    metavar="NAME",
+    help="Also save the search and its filters as NAME (replacing one of that name),"
+    " to follow as an Atom feed on the Datasette page /-/saved-searches.",
+)
 @db_option
 def search(
     query: str,
@@ -354,6 +362,7 @@ def search(
     recent: bool,
     limit: int,
     as_json: bool,
+    save_as: str | None,
     db_path: Path,
 ) -> None:
     """Search the archive's articles, best match first.
@@ -372,6 +381,8 @@ def search(
         newsarchive search "مستشفى البليدة"
 
         newsarchive search 'الجزائر -وهران' --since 2024-01-01 --json
+
+        newsarchive search 'فيضانات' --source aps --save 'فيضانات وأج'
     """
     from newsarchive.search import SearchError, search_archive
 
@@ -389,6 +400,18 @@ def search(
             )
         except SearchError as exc:
             raise click.ClickException(str(exc)) from exc
+        if save_as is not None:
+            filters = dict(source=source, since=since, until=until, category=category)
+            try:
+                replaced = archive.save_search(save_as, query, **filters)
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from exc
+            how = "replaced the saved search" if replaced else "saved the search as"
+            feed = "/-/feeds/" + urllib.parse.quote(" ".join(save_as.split()), safe="") + ".atom"
+            # On stderr, so --json output stays one JSON document.
+            click.echo(
+                f"{how} {save_as!r}; newsarchive serve gives its Atom feed at {feed}", err=True
+            )
     if as_json:
         hits = [hit.to_json() for hit in results.hits]
         click.echo(json.dumps(hits, ensure_ascii=False, indent=2))

@@ -32,6 +32,8 @@ from datasette.utils.asgi import BadRequest, Response, asgi_static
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
+from newsarchive.web import saved
+
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "archive"
@@ -147,6 +149,8 @@ def register_routes(datasette):
     return [
         (rf"^/-/static-plugins/{PLUGIN_NAME}/(?P<path>.*)$", asgi_static(STATIC_DIR)),
         (r"^/-/search(?P<as_json>\.json)?$", search_page),
+        (r"^/-/saved-searches$", saved.saved_searches_page),
+        (r"^/-/feeds/(?P<name>[^/]+)\.atom$", saved.feed),
     ]
 
 
@@ -418,7 +422,8 @@ def filters_from_request(request, database, table, datasette):
         ids = [hit.id for hit in results.hits]
         described = f'search matches "{text}"'
         if results.total > len(ids):
-            described += f" (the {len(ids)} best of {results.total})"
+            about = "" if results.total_exact else "about "
+            described += f" (the {len(ids)} best of {about}{results.total:,})"
         return FilterArguments(
             ["id IN (SELECT value FROM json_each(:newsarchive_search_ids))"],
             {"newsarchive_search_ids": json.dumps(ids)},
@@ -472,6 +477,7 @@ def menu_links(datasette):
         return []
     return [
         {"href": datasette.urls.path("/-/search"), "label": "البحث"},
+        {"href": datasette.urls.path("/-/saved-searches"), "label": "عمليات البحث المحفوظة"},
         {"href": datasette.urls.table(DATABASE_NAME, "articles"), "label": "المقالات"},
         {"href": datasette.urls.table(DATABASE_NAME, "crawl_runs"), "label": "سجل الزحف"},
         {"href": datasette.urls.table(DATABASE_NAME, "pages"), "label": "الصفحات المجلوبة"},
