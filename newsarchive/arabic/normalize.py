@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from importlib import resources
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
@@ -115,9 +116,47 @@ class KeyConfig:
 # The definite article and its compounds, longest first (Larkey, Ballesteros & Connell,
 # "Light Stemming for Arabic Information Retrieval", 2007: light10).
 _ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
-# light10's suffixes in its order, after normalisation (ة -> ه, ى -> ي merge ية/يه and ة/ه).
-_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+# light10's suffixes, after normalisation (ة -> ه, ى -> ي merge ية/يه and ة/ه), with ات
+# before ان: light10's single pass took ات off فيضانات after passing ان, leaving فيضان
+# where فيضان itself lost ان (issue 11: فيضان and فيضانات never met).
+_SUFFIXES = ("ها", "ات", "ان", "ون", "ين", "يه", "ه", "ي")
 _SINGLE_PREFIXES = "فبكل"
+
+
+def _read_list(name: str) -> dict[str, str]:
+    """A word list shipped beside this module: one entry a line, ``#`` comments; a line
+    ``a b`` maps a to b, a line ``a`` is a member (mapped to itself)."""
+    entries: dict[str, str] = {}
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if words:
+            entries[words[0]] = words[-1]
+    return entries
+
+
+# Stems whose leading و is a letter of the word, not "and": وزارة, وزير, وطن, وباء,
+# وهران... Derived from ANT v2.1 by bench/waw_stems.py (words written after ال, which
+# "and" never is); light10 read وزارة as و + زارة and met زار (visited).
+RADICAL_WAW = frozenset(_read_list("waw_stems.txt"))
+# Common broken plurals of news text -> their singular (normalised forms): a small list,
+# since no suffix rule can bring زلازل to زلزال or قتلى to قتيل.
+BROKEN_PLURALS = _read_list("broken_plurals.txt")
+
+
+def _base(word: str, min_stem: int) -> str:
+    """light10 after the clitic: the article, a broken plural's singular, the suffixes."""
+    for article in _ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= min_stem:
+            word = word[len(article) :]
+            break
+    word = BROKEN_PLURALS.get(word, word)
+    # One pass over the suffix list, each removed when found (light10), so مستشفيات loses
+    # ات and then ي, like مستشفى (normalised مستشفي) loses its ي: both become مستشف.
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= min_stem:
+            word = word[: -len(suffix)]
+    return word
 
 
 def light_stem(word: str, min_stem: int = 2, single_prefixes: bool = False) -> str:
@@ -125,22 +164,14 @@ def light_stem(word: str, min_stem: int = 2, single_prefixes: bool = False) -> s
     if not word:
         return word
     # و (and) goes first and only when three letters remain, as in light10: this keeps
-    # words such as ولد and وجد whole.
+    # words such as ولد and وجد whole; and never when it is the word's own first letter.
     clitic = word[0] == "\u0648" or (
         single_prefixes and word[0] in _SINGLE_PREFIXES and not word.startswith(_ARTICLES)
     )
     if clitic and len(word) > 3:
-        word = word[1:]
-    for article in _ARTICLES:
-        if word.startswith(article) and len(word) - len(article) >= min_stem:
-            word = word[len(article) :]
-            break
-    # One pass over the suffix list, each removed when found (light10), so مستشفيات loses
-    # ات and then ي, like مستشفى (normalised مستشفي) loses its ي: both become مستشف.
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= min_stem:
-            word = word[: -len(suffix)]
-    return word
+        if word[0] != "\u0648" or _base(word, min_stem) not in RADICAL_WAW:
+            word = word[1:]
+    return _base(word, min_stem)
 
 
 class SearchKeyer:
