@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from importlib import resources
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
+from importlib import resources
 from typing import Literal
 
 import snowballstemmer
@@ -168,9 +168,9 @@ def light_stem(word: str, min_stem: int = 2, single_prefixes: bool = False) -> s
     clitic = word[0] == "\u0648" or (
         single_prefixes and word[0] in _SINGLE_PREFIXES and not word.startswith(_ARTICLES)
     )
-    if clitic and len(word) > 3:
-        if word[0] != "\u0648" or _base(word, min_stem) not in RADICAL_WAW:
-            word = word[1:]
+    own = word[0] == "\u0648" and _base(word, min_stem) in RADICAL_WAW
+    if clitic and len(word) > 3 and not own:
+        word = word[1:]
     return _base(word, min_stem)
 
 
