@@ -373,6 +373,10 @@ def search(
     exclude one. Titles count more than body text. A query that starts with -
     goes after --, as in: newsarchive search -- -x y.
 
+    Every match is ranked (bm25 over the search index beside the archive) and
+    counted exactly; without that index (newsarchive reindex builds it) a common
+    word ranks its newest matches and the count says "about".
+
     --json prints a ranked list of objects: id, url, title, source, published,
     snippet (HTML: the original text, escaped, matches in <mark>) and score.
 
