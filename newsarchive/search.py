@@ -27,6 +27,7 @@ from newsarchive.searchindex import (
     build_index,
     db_file,
     open_index,
+    open_or_build,
 )
 
 if TYPE_CHECKING:
@@ -468,14 +469,7 @@ def derived_index(conn: sqlite3.Connection) -> SearchIndex | None:
     if path is None:
         return None
     try:
-        try:
-            index = open_index(path)
-        except IndexUnavailable:
-            if conn.execute("SELECT count(*) FROM articles").fetchone()[0] > AUTO_BUILD:
-                log.warning("no search index beside %s: run `newsarchive reindex`", path)
-                return None
-            build_index(conn, path)
-            index = open_index(path)
+        index = open_or_build(conn, path, AUTO_BUILD)
         index.sync(conn)
     except (IndexUnavailable, OSError, ValueError, sqlite3.OperationalError) as exc:
         log.warning("searching %s without its search index: %s", path, exc)

@@ -34,6 +34,7 @@ import math
 import os
 import shutil
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -326,7 +327,7 @@ def build_index(
     if tantivy is None:
         raise IndexUnavailable("tantivy is not installed")
     final = index_dir(db_path)
-    building = final.with_name(f"{final.name}.new-{os.getpid()}")
+    building = final.with_name(f"{final.name}.new-{uuid.uuid4().hex[:12]}")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
     index = tantivy.Index(_schema(), path=str(building), reuse=False)
@@ -344,13 +345,33 @@ def build_index(
     writer.commit()
     writer.wait_merging_threads()
     _write_state(building, {"format": FORMAT, "seq": seq, "build": uuid.uuid4().hex})
-    retired = final.with_name(f"{final.name}.old-{os.getpid()}")
+    retired = final.with_name(f"{final.name}.old-{uuid.uuid4().hex[:12]}")
     if final.exists():
         os.replace(final, retired)
     os.replace(building, final)
     shutil.rmtree(retired, ignore_errors=True)
     _OPEN.pop(final, None)
     return count
+
+
+# One build at a time in a process (Datasette answers requests on several threads).
+_BUILDING = threading.Lock()
+
+
+def open_or_build(conn: sqlite3.Connection, db_path: str | Path, up_to: int) -> SearchIndex:
+    """The derived index, built first if there is none and the archive holds at most
+    ``up_to`` articles; raises :class:`IndexUnavailable` otherwise."""
+    try:
+        return open_index(db_path)
+    except IndexUnavailable:
+        with _BUILDING:
+            try:  # another thread may have built it while this one waited
+                return open_index(db_path)
+            except IndexUnavailable:
+                if conn.execute("SELECT count(*) FROM articles").fetchone()[0] > up_to:
+                    raise
+                build_index(conn, db_path)
+        return open_index(db_path)
 
 
 def index_size(db_path: str | Path) -> int:

@@ -4,14 +4,17 @@ the archive's commit and the index's never leaves them out of step."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -25,7 +28,8 @@ from newsarchive.archive import open_archive
 from newsarchive.cli import cli
 from newsarchive.items import Article
 from newsarchive.query import parse_query
-from newsarchive.search import keep_in_step, search
+from newsarchive.search import keep_in_step, search, search_archive
+from newsarchive.web import build_datasette
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -400,3 +404,56 @@ def test_a_plain_reader_needs_no_index(archive, articles, tmp_path):
     # A big archive without its index is searched with FTS5 (small ones rebuild it).
     results = search(archive, "زلزال", engine="fts5")
     assert [hit.title for hit in results.hits] == ["زلزال"]
+
+
+def test_readers_on_threads_while_the_writer_writes(archive, articles):
+    """Datasette searches on several threads, read-only, while a crawl writes."""
+    list(archive.upsert_articles([articles(title="زلزال", text="زلزال") for _ in range(20)]))
+    search(archive, "زلزال")
+    keep_in_step(archive)
+    errors: list[str] = []
+    engines: set[str] = set()
+    done = threading.Event()
+
+    def reader() -> None:
+        conn = sqlite3.connect(f"file:{archive.path}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute("PRAGMA query_only = 1")
+        try:
+            while not done.is_set():
+                engines.add(search_archive(conn, "زلزال", facets=True, limit=5).engine)
+        except Exception as exc:  # any failure fails the test below
+            errors.append(repr(exc))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for _ in range(8):
+        list(archive.upsert_articles([articles(title="زلزال جديد") for _ in range(25)]))
+    done.set()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and engines == {"index"}
+    assert search(archive, "زلزال").total == archive.article_count() == 220
+
+
+def test_datasette_pages_rank_with_the_index(planted_archive, monkeypatch):
+    path, planted = planted_archive
+    monkeypatch.setattr(search_module, "RANK_ALL", 100)
+    monkeypatch.setattr(search_module, "RANK_NEWEST", 50)
+    ds = build_datasette(path)
+
+    async def fetch(*paths):
+        await ds.invoke_startup()
+        return [await ds.client.get(p) for p in paths]
+
+    page, table = asyncio.run(
+        fetch(
+            "/-/search.json?q=الرئيس",
+            "/archive/articles.json?_search=الرئيس&_shape=array&_size=max&_col=url",
+        )
+    )
+    found = page.json()
+    assert found["total_exact"] and {hit["url"] for hit in found["hits"][:10]} == planted
+    assert planted <= {row["url"] for row in table.json()}
