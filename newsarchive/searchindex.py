@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsarchive.arabic.normalize import surface_key
+from newsarchive.arabic.normalize import form_key
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover - exercised only on a broken install
     tantivy = None
 
 # Bump when the schema or what is indexed changes: an index of another format is rebuilt.
-FORMAT = 2
+FORMAT = 3
 STATE_FILE = "state.json"
 # A word in the headline says more about what an article is about than the same word in
 # its body (bench/stemmer_eval.md ranks with 10, 1).
@@ -92,8 +92,9 @@ def _schema() -> Any:
     # The keys are lower-case words joined by single spaces (newsarchive.arabic).
     builder.add_text_field("title", tokenizer_name="whitespace", index_option="position")
     builder.add_text_field("text", tokenizer_name="whitespace", index_option="position")
-    # The headline's words as written (normalised, not stemmed): the form a reader typed
-    # ranks above its stem's other words (مدرسة over المدارس, السعودية over السعودة).
+    # The headline's words as written (normalised, not stemmed, without ال): the form a
+    # reader typed ranks above its stem's other words (مدرسة over المدارس, السعودية over
+    # السعودة), whether or not the reader typed the article.
     builder.add_text_field("forms", tokenizer_name="whitespace", index_option="position")
     builder.add_text_field("source", tokenizer_name="raw", fast=True)
     builder.add_text_field("month", tokenizer_name="raw", fast=True)
@@ -121,7 +122,7 @@ class Row:
         doc.add_unsigned("id", self.id)
         doc.add_text("title", self.title)
         doc.add_text("text", self.text)
-        doc.add_text("forms", surface_key(self.headline))
+        doc.add_text("forms", form_key(self.headline))
         if self.source:
             doc.add_text("source", self.source)
         if self.month:
@@ -423,8 +424,9 @@ class Searching:
                 if weight != 1.0:
                     part = tantivy.Query.boost_query(part, weight)
                 should.append((tantivy.Occur.Should, part))
-        if operand.surface and FORMS_BOOST:
-            forms = tantivy.Query.boost_query(self._words(operand.surface, "forms"), FORMS_BOOST)
+        typed = tuple(form_key(" ".join(operand.surface)).split())
+        if typed and FORMS_BOOST:
+            forms = tantivy.Query.boost_query(self._words(typed, "forms"), FORMS_BOOST)
             should.append((tantivy.Occur.Should, forms))
         return should[0][1] if len(should) == 1 else tantivy.Query.boolean_query(should)
 

@@ -170,3 +170,19 @@ def test_the_conjunction_is_still_stripped():
     assert term_key("وقال") == term_key("قال")
     assert term_key("والكتاب") == term_key("كتاب")
     assert term_key("وكتب") == term_key("كتب")
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [("الإلزام", "إلزام"), ("الألفاظ", "ألفاظ"), ("الالتزام", "التزام"), ("بالإلزام", "إلزام")],
+)
+def test_the_article_before_a_word_that_reads_al_finds_the_word(typed, written):
+    # Once hamza is folded, إلزام reads ال + زام and is keyed زام; الإلزام keys to الزام.
+    assert term_key(written) in term_keys(typed)
+
+
+def test_form_key_drops_the_article_only():
+    from newsarchive.arabic.normalize import form_key
+
+    assert form_key("اليمنية الجديدة") == form_key("يمنية جديدة") == "يمنيه جديده"
+    assert form_key("والمدارس") == "مدارس" != form_key("مدرسة")

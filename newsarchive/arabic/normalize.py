@@ -25,6 +25,7 @@ import snowballstemmer
 __all__ = [
     "DEFAULT_CONFIG",
     "KeyConfig",
+    "form_key",
     "SearchKeyer",
     "normalize",
     "search_key",
@@ -224,6 +225,13 @@ class SearchKeyer:
         if not key or " " in key:
             return (key,) if key else ()
         normalized = WORD_RE.findall(self.normalize(token))[0]
+        article = next((a for a in _ARTICLES if normalized.startswith(a)), "")
+        if article and normalized[len(article) :].startswith("\u0627\u0644"):
+            # الإلزام, الألفاظ: the article before a word whose own first letters read
+            # ال once hamza is folded (إلزام, ألفاظ). The index keyed that word alone
+            # with its ال taken as an article (زام), so ask for that key too (issue 11).
+            alone = self.term_key(normalized[len(article) :])
+            return tuple(dict.fromkeys((key, alone))) if alone else (key,)
         # Not before ال: بال/كال/فال/لل are already stripped by the stemmer.
         if (
             len(normalized) > 3
@@ -313,3 +321,18 @@ def surface_key(text: str) -> str:
 def surface_term_key(token: str) -> str:
     """``surface_key`` of one word."""
     return _SURFACE.term_key(token)
+
+
+def _without_article(word: str) -> str:
+    for article in _ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2:
+            return word[len(article) :]
+    return word
+
+
+def form_key(text: str) -> str:
+    """``surface_key`` with the definite article (and its compounds وال بال لل…) taken
+    off each word: the form a reader typed, whether or not they typed ال. Ranking only
+    (the derived search index's headline forms): يمنية and اليمنية are one form here,
+    يمنية and يمنيون are not."""
+    return " ".join(_without_article(key) for key in surface_key(text).split())
