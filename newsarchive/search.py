@@ -6,6 +6,14 @@ and the full-text index ``articles_fts`` of search keys) on any connection, read
 ones included; the archive never imports it. The search text is parsed by
 :mod:`newsarchive.query` (never passed raw to FTS5), ranked with bm25 over the search
 keys, and shown as highlighted snippets of the ORIGINAL text.
+
+Two engines, one function (issue 11). Relevance order, counts and facets come from the
+derived index (:mod:`newsarchive.searchindex`, tantivy): every match ranked exactly,
+counted and faceted, in milliseconds at a million articles, brought in step with the
+archive before each search. Newest-first hits come from SQLite (the newest matches by
+rowid, as fast as they always were). Without the derived index (a big archive not yet
+reindexed, a read-only folder, ``engine="fts5"``) FTS5 ranks the window described below
+and the totals say they are estimates.
 """
 
 from __future__ import annotations
@@ -51,7 +59,8 @@ log = logging.getLogger(__name__)
 # How deep a search can page: past this nobody is reading, and SQLite integers end.
 MAX_RESULTS = 10_000
 
-# Cost model (bench/bench_search_latency.py, bench/results/search.md): bm25 costs one to
+# The FTS5 fallback's cost model (bench/bench_search_latency.py, bench/results/search.md;
+# why the derived index exists: bench/results/search-ranking-*.md): bm25 costs one to
 # a few microseconds per matching article (more for words repeated in long texts), so a
 # word found in most of a million articles costs seconds to rank exactly; counting its
 # matches costs ~0.3 µs each, and an fts5vocab table is no cheaper (it walks the same
