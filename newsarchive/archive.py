@@ -375,9 +375,11 @@ class Archive:
     def __init__(self, db: sqlite_utils.Database, path: Path | None = None):
         self.db = db
         self.path = path
-        # Run with the archive after each committed change to articles: how a derived
-        # index above the archive keeps in step with its writer (newsarchive.search).
+        # Run with the archive after each committed change to articles, and before it
+        # closes: how a derived index above the archive keeps in step with its writer
+        # (newsarchive.search.keep_in_step).
         self.after_write: list[Callable[[Archive], None]] = []
+        self.before_close: list[Callable[[Archive], None]] = []
 
     def _wrote(self) -> None:
         for hook in self.after_write:
@@ -388,7 +390,11 @@ class Archive:
         return self.db.conn
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            for hook in self.before_close:
+                hook(self)
+        finally:
+            self.db.close()
 
     def __enter__(self) -> Archive:
         return self

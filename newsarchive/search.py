@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -486,14 +487,24 @@ def derived_index(conn: sqlite3.Connection) -> SearchIndex | None:
     return index
 
 
-def keep_in_step(archive: Archive) -> Archive:
-    """Carry ``archive``'s writes into its derived index as each batch commits (the
-    single writer keeps it in step), when the index has been built; returns ``archive``.
-    A failure here never fails the write: the next search replays what was missed."""
+# The writer brings the derived index in step at most this often (each tantivy commit
+# writes a segment: ~0.1 s whatever its size) and when it closes; every search brings it
+# in step first, so what a write adds is searchable at once all the same.
+SYNC_EVERY = 2.0
 
-    def sync(written: Archive) -> None:
-        if written.path is None:
+
+def keep_in_step(archive: Archive, every: float | None = None) -> Archive:
+    """Carry ``archive``'s writes into its derived index as batches commit (at most
+    every ``every`` seconds, default SYNC_EVERY) and when it closes, if the index has
+    been built; returns ``archive``. A failure here never fails the write: the next
+    search replays what was missed."""
+    last = [float("-inf")]
+
+    def sync(written: Archive, force: bool = False) -> None:
+        interval = SYNC_EVERY if every is None else every
+        if written.path is None or (not force and time.monotonic() - last[0] < interval):
             return
+        last[0] = time.monotonic()
         try:
             index = open_index(written.path)
         except IndexUnavailable:
@@ -503,7 +514,15 @@ def keep_in_step(archive: Archive) -> Archive:
         except (IndexUnavailable, OSError, ValueError) as exc:
             log.warning("the search index of %s lags the archive: %s", written.path, exc)
 
+    if archive.path is not None and archive.article_count() == 0:
+        # A new archive starts with its (empty) index, so a first big ingest is indexed
+        # as it goes rather than waiting for `newsarchive reindex`.
+        try:
+            open_or_build(archive.conn, archive.path, 0)
+        except (IndexUnavailable, OSError) as exc:
+            log.warning("no search index for %s: %s", archive.path, exc)
     archive.after_write.append(sync)
+    archive.before_close.append(lambda closing: sync(closing, force=True))
     return archive
 
 

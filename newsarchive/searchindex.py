@@ -476,7 +476,8 @@ class Searching:
         id) first: exactly the first ``wanted`` of every match ranked by score."""
         if wanted <= 0:
             return []
-        fetch = max(wanted, 10)
+        # Beyond the wanted, a margin: the cut must fall below the wanted-th score.
+        fetch = max(2 * wanted, wanted + 10)
         while True:
             hits = self.searcher.search(compiled, limit=fetch, count=False).hits
             # tantivy keeps an arbitrary one of equal scores at the cut; fetch on until
