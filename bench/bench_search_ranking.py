@@ -15,7 +15,7 @@ OR, exclusion, filters):
 - where the planted old articles land;
 - p50/p95 latency of ``search()`` (10 hits, snippets), by kind, newest-first and with
   facets; Datasette's search page and JSON and the table's ``?_search=`` over HTTP on
-  127.0.0.1; the ``newsarchive search`` process;
+  127.0.0.1 (``--http``); the ``newsarchive search`` process (``--cli-runs N``);
 - the derived index's build time and size.
 
 ``--ingest N`` also times ingesting N synthetic articles into a fresh archive with the
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_search_latency import percentile, time_http  # noqa: E402
+from bench_search_latency import percentile, time_cli, time_http  # noqa: E402
 from build_big_archive import PLANTED, planted_url  # noqa: E402
 
 from newsarchive import searchindex  # noqa: E402
@@ -150,6 +150,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the derived index")
     parser.add_argument("--http", action="store_true", help="also time Datasette over HTTP")
     parser.add_argument("--ingest", type=int, default=0, help="also time an ingest of N")
+    parser.add_argument(
+        "--cli-runs", type=int, default=0, help="also time N `newsarchive search` processes"
+    )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -233,6 +236,9 @@ def main(argv: list[str] | None = None) -> None:
         out += ["", "Over HTTP (newsarchive serve on 127.0.0.1, 20 hits, facets):", ""]
         out += ["| path | calls | p50 ms | p95 ms | max ms |", "| --- | --- | --- | --- | --- |"]
         out += [line(name, values) for name, values in http.items()]
+    if args.cli_runs:
+        cli = time_cli(args.db, args.cli_runs)
+        out += ["", line("`newsarchive search --json` process (incl. Python start-up)", cli)]
     if args.ingest:
         without = ingest_rate(args.ingest, keep=False)
         with_index = ingest_rate(args.ingest, keep=True)

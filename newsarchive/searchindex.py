@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsarchive.arabic.normalize import form_key
+from newsarchive.arabic.normalize import form_key, surface_key
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +52,18 @@ except ImportError:  # pragma: no cover - exercised only on a broken install
     tantivy = None
 
 # Bump when the schema or what is indexed changes: an index of another format is rebuilt.
-FORMAT = 3
+FORMAT = 4
 STATE_FILE = "state.json"
 # A word in the headline says more about what an article is about than the same word in
 # its body (bench/stemmer_eval.md ranks with 10, 1).
 TITLE_BOOST = 10.0
 TEXT_BOOST = 1.0
-# The headline's forms as typed: the same weight as its stems, so a title holding the
-# very word typed outranks one holding only its stem (bench/results/search-quality.md).
-FORMS_BOOST = 10.0
+# The headline's forms as typed (without ال, and as written): a title holding the very
+# word typed outranks one holding only its stem. Chosen on bench_search_quality.py
+# (bench/results/search-quality.md): (forms, surface) = (5, 3) against (10, 5), (3, 2) and
+# (6, 6), all within 0.002 overall; (5, 3) best for plural and ال variants.
+FORMS_BOOST = 5.0
+SURFACE_BOOST = 3.0
 # Changes applied per tantivy commit when catching up, and the writer's memory.
 SYNC_CHUNK = 50_000
 WRITER_HEAP = 128 * 1024 * 1024
@@ -96,6 +99,8 @@ def _schema() -> Any:
     # reader typed ranks above its stem's other words (مدرسة over المدارس, السعودية over
     # السعودة), whether or not the reader typed the article.
     builder.add_text_field("forms", tokenizer_name="whitespace", index_option="position")
+    # ... and as written, article included: the very form typed ranks higher still.
+    builder.add_text_field("surface", tokenizer_name="whitespace", index_option="position")
     builder.add_text_field("source", tokenizer_name="raw", fast=True)
     builder.add_text_field("month", tokenizer_name="raw", fast=True)
     builder.add_text_field("category", tokenizer_name="raw")
@@ -123,6 +128,7 @@ class Row:
         doc.add_text("title", self.title)
         doc.add_text("text", self.text)
         doc.add_text("forms", form_key(self.headline))
+        doc.add_text("surface", surface_key(self.headline))
         if self.source:
             doc.add_text("source", self.source)
         if self.month:
@@ -428,6 +434,9 @@ class Searching:
         if typed and FORMS_BOOST:
             forms = tantivy.Query.boost_query(self._words(typed, "forms"), FORMS_BOOST)
             should.append((tantivy.Occur.Should, forms))
+        if operand.surface and SURFACE_BOOST:
+            exact = self._words(tuple(operand.surface), "surface")
+            should.append((tantivy.Occur.Should, tantivy.Query.boost_query(exact, SURFACE_BOOST)))
         return should[0][1] if len(should) == 1 else tantivy.Query.boolean_query(should)
 
     def _filters(self, filters: Any) -> list[Any]:

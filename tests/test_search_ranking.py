@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from newsarchive import search as search_module
 from newsarchive import searchindex
-from newsarchive.arabic.normalize import form_key, search_key
+from newsarchive.arabic.normalize import form_key, search_key, surface_key
 from newsarchive.archive import open_archive
 from newsarchive.cli import cli
 from newsarchive.items import Article
@@ -145,7 +145,7 @@ VOCABULARY = [
     "وهران",
 ]
 K1, B = 1.2, 0.75
-FIELDS = ("title", "text", "forms")
+FIELDS = ("title", "text", "forms", "surface")
 
 
 def _small_articles(count: int = 400, seed: int = 5) -> list[Article]:
@@ -174,7 +174,8 @@ class BruteForce:
     """bm25 over every article, written from the formula: per field, idf(key) x
     tf (k1 + 1) / (tf + k1 (1 - b + b len / avglen)), idf = ln(1 + (N - n + .5)/(n + .5));
     the title's term weighted 10; a word's other keys scored with the word's idf; and
-    the word as typed (without ال) in the headline's unstemmed forms, weighted 10."""
+    the word as typed (without ال) in the headline's unstemmed forms, weighted 5, and
+    exactly as typed, weighted 3."""
 
     def __init__(self, rows: list[tuple[int, str, str, str, str, str]]) -> None:
         self.docs = {}
@@ -183,6 +184,7 @@ class BruteForce:
                 "title": search_key(title).split(),
                 "text": search_key(text).split(),
                 "forms": form_key(title).split(),
+                "surface": surface_key(title).split(),
             }
             self.docs[article_id] = (fields, source, published, json.loads(categories))
         self.n = len(self.docs)
@@ -211,9 +213,12 @@ class BruteForce:
                 own = self.idf(field, key)
                 idf = self.idf(field, keys[0]) if key != keys[0] and own > 0 else own
                 score += weight * self._term(fields, field, key, idf)
-        # The word as typed (normalised, unstemmed, no ال) in the headline, weighted 10.
+        # The word as typed (normalised, unstemmed, no ال) in the headline, weighted 5.
         (form,) = form_key(" ".join(operand.surface)).split()
-        return score + 10.0 * self._term(fields, "forms", form, self.idf("forms", form))
+        score += 5.0 * self._term(fields, "forms", form, self.idf("forms", form))
+        # ... and exactly as typed, article included, weighted 3.
+        (typed,) = operand.surface
+        return score + 3.0 * self._term(fields, "surface", typed, self.idf("surface", typed))
 
     def ranking(self, text: str, source=None, category=None, since=None, until=None):
         query = parse_query(text)
