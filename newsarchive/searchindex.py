@@ -334,6 +334,7 @@ def build_index(
     if tantivy is None:
         raise IndexUnavailable("tantivy is not installed")
     final = index_dir(db_path)
+    _remove_stale(final)
     building = final.with_name(f"{final.name}.new-{uuid.uuid4().hex[:12]}")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
@@ -359,6 +360,25 @@ def build_index(
     shutil.rmtree(retired, ignore_errors=True)
     _OPEN.pop(final, None)
     return count
+
+
+# A build directory untouched this long was left by a build that died.
+STALE_BUILD = 3600.0
+
+
+def _remove_stale(final: Path) -> None:
+    """Delete what killed builds left beside the index: retired copies, and unfinished
+    builds not written to for STALE_BUILD seconds (a live one writes all the time)."""
+    now = time.time()
+    for leftover in final.parent.glob(f"{final.name}.*-*"):
+        try:
+            if leftover.name.startswith(f"{final.name}.old-") or (
+                leftover.name.startswith(f"{final.name}.new-")
+                and now - leftover.stat().st_mtime > STALE_BUILD
+            ):
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            continue
 
 
 # One build at a time in a process (Datasette answers requests on several threads).

@@ -462,3 +462,16 @@ def test_datasette_pages_rank_with_the_index(planted_archive, monkeypatch):
     found = page.json()
     assert found["total_exact"] and {hit["url"] for hit in found["hits"][:10]} == planted
     assert planted <= {row["url"] for row in table.json()}
+
+
+def test_a_build_killed_midway_leaves_nothing_in_the_way(archive, articles):
+    list(archive.upsert_articles([articles(title="زلزال")]))
+    final = searchindex.index_dir(archive.path)
+    dead = final.with_name(final.name + ".new-deadbeef")
+    dead.mkdir()
+    (dead / "meta.json").write_text("{}")
+    os.utime(dead, (0, 0))
+    retired = final.with_name(final.name + ".old-cafe")
+    retired.mkdir()
+    search(archive, "زلزال")  # builds the index
+    assert final.is_dir() and not dead.exists() and not retired.exists()
