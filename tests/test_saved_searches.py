@@ -152,3 +152,16 @@ def test_saving_a_search_with_nothing_to_search_says_why(floods):
     data = {"csrftoken": token, "name": "x", "q": "-فيضانات"}
     (response,) = run(ds, ("post", "/-/saved-searches", {"data": data, "cookies": cookies}))
     assert response.status_code == 400 and "only excludes" in response.text
+
+
+def test_a_saved_search_can_be_deleted_from_its_page(floods):
+    floods.save_search("فيضانات", "فيضانات")
+    floods.save_search("كرة", "كرة القدم")
+    ds = build_datasette(floods.path)
+    (page,) = run(ds, ("get", "/-/saved-searches", {}))
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+    cookies = {"ds_csrftoken": page.cookies["ds_csrftoken"]}
+    data = {"csrftoken": token, "delete": "كرة"}
+    (response,) = run(ds, ("post", "/-/saved-searches", {"data": data, "cookies": cookies}))
+    assert response.status_code == 302
+    assert [s["name"] for s in floods.saved_searches()] == ["فيضانات"]

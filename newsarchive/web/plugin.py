@@ -423,7 +423,11 @@ def filters_from_request(request, database, table, datasette):
         described = f'search matches "{text}"'
         if results.total > len(ids):
             about = "" if results.total_exact else "about "
-            described += f" (the {len(ids)} best of {about}{results.total:,})"
+            # The table's facets count the rows it holds; /-/search counts every match.
+            described += (
+                f" (the {len(ids)} best of {about}{results.total:,}; facets count these,"
+                " the search page counts all)"
+            )
         return FilterArguments(
             ["id IN (SELECT value FROM json_each(:newsarchive_search_ids))"],
             {"newsarchive_search_ids": json.dumps(ids)},

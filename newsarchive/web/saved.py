@@ -125,6 +125,11 @@ async def saved_searches_page(datasette, request) -> Response:
             return Response.text(
                 "the save form has expired: reload the search page and save again", status=403
             )
+        if form.get("delete"):
+            path = datasette.get_database(database).path
+            with open_archive(path, create=False) as archive:
+                archive.delete_saved_search(form["delete"])
+            return Response.redirect(datasette.urls.path("/-/saved-searches"))
         name = (form.get("name") or "").strip()
         query = (form.get("q") or "").strip()
         filters = {k: (form.get(k) or "").strip() or None for k in _FILTERS}
