@@ -15,6 +15,7 @@ as every POST in Datasette, needs the page's CSRF token.
 
 from __future__ import annotations
 
+import json
 import logging
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -58,10 +59,18 @@ def _rfc3339(value: str | None) -> str | None:
 
 
 def atom_feed(
-    saved: dict[str, Any], results: Any, *, feed_url: str, page_url: str, row_url: Any
+    saved: dict[str, Any],
+    results: Any,
+    *,
+    feed_url: str,
+    page_url: str,
+    row_url: Any,
+    changed: dict[int, str] | None = None,
 ) -> bytes:
     """The Atom document of a saved search: ``results`` are its newest matches
-    (newsarchive.search.SearchResults, newest first)."""
+    (newsarchive.search.SearchResults, newest first); ``changed`` maps an article id to
+    when it last changed (its entry's ``updated``), else its publication date is used."""
+    changed = changed or {}
     feed = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: "ar"})
 
     def add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str):
@@ -81,7 +90,9 @@ def atom_feed(
     stamps = []
     entries = []
     for hit in results.hits:
-        updated = _rfc3339(hit.published) or _rfc3339(saved["created"])
+        updated = (
+            _rfc3339(changed.get(hit.id)) or _rfc3339(hit.published) or _rfc3339(saved["created"])
+        )
         stamps.append(updated)
         entry = ET.Element(f"{{{ATOM}}}entry", {XML_LANG: "ar"})
         original = hit.url if hit.url.startswith(("http://", "https://")) else None
@@ -178,9 +189,18 @@ async def feed(datasette, request) -> Response:
         )
     except SearchError as exc:
         return Response.text(f"saved search {name!r}: {exc}", status=400)
+    # An entry's updated: the article's own modified date, else published (in the
+    # hit), else when the archive first stored it.
+    ids = json.dumps([hit.id for hit in results.hits])
+    dates = await db.execute(
+        "SELECT id, coalesce(modified, published, first_seen) FROM articles"
+        " WHERE id IN (SELECT value FROM json_each(?))",
+        [ids],
+    )
     body = atom_feed(
         saved,
         results,
+        changed={row[0]: row[1] for row in dates.rows},
         feed_url=datasette.absolute_url(request, datasette.urls.path(feed_path(name))),
         page_url=datasette.absolute_url(request, datasette.urls.path(search_path(saved))),
         row_url=lambda article_id: datasette.absolute_url(
