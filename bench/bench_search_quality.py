@@ -31,7 +31,8 @@ from stemmer_eval import DEFAULT_CORPUS, make_queries, read_corpus  # noqa: E402
 
 from newsarchive.archive import open_archive  # noqa: E402
 from newsarchive.items import Article  # noqa: E402
-from newsarchive.search import TEXT_WEIGHT, TITLE_WEIGHT, SearchError, search  # noqa: E402
+from newsarchive.search import SearchError, search  # noqa: E402
+from newsarchive.searchwindow import TEXT_WEIGHT, TITLE_WEIGHT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "search-quality.md"
 ENGINES = ("fts5", "index")

@@ -41,13 +41,8 @@ from build_big_archive import PLANTED, planted_url  # noqa: E402
 from newsarchive import searchindex  # noqa: E402
 from newsarchive.archive import open_archive  # noqa: E402
 from newsarchive.query import parse_query  # noqa: E402
-from newsarchive.search import (  # noqa: E402
-    TEXT_WEIGHT,
-    TITLE_WEIGHT,
-    _Filters,
-    keep_in_step,
-    search,
-)
+from newsarchive.search import keep_in_step, search  # noqa: E402
+from newsarchive.searchwindow import TEXT_WEIGHT, TITLE_WEIGHT, Filters  # noqa: E402
 
 # (kind, query, options)
 QUERIES: list[tuple[str, str, dict[str, str]]] = [
@@ -88,7 +83,7 @@ def exact_index_top(archive, query: str, options: dict[str, str], k: int = 10) -
     first, ties newest first."""
     index = searchindex.open_index(archive.path)
     searching = searchindex.Searching(index)
-    filters = _Filters(
+    filters = Filters(
         options.get("source"), options.get("since"), options.get("until"), options.get("category")
     )
     compiled = searching.query(parse_query(query), filters)

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsarchive import search as search_module
+from newsarchive import searchwindow
 from newsarchive.cli import cli
 from newsarchive.ingest import ingest_paths
 from newsarchive.search import SearchError, SearchResults, search
@@ -222,9 +223,9 @@ def test_facets_count_sources_and_months(filled):
 
 def test_common_query_ranks_a_bounded_window(filled, monkeypatch):
     everything = search(filled, "الجزائر", limit=50, engine="fts5")
-    monkeypatch.setattr(search_module, "RANK_ALL", 2)
-    monkeypatch.setattr(search_module, "RANK_NEWEST", 1)
-    monkeypatch.setattr(search_module, "TITLE_SCAN", 100)
+    monkeypatch.setattr(searchwindow, "RANK_ALL", 2)
+    monkeypatch.setattr(searchwindow, "RANK_NEWEST", 1)
+    monkeypatch.setattr(searchwindow, "TITLE_SCAN", 100)
     results = search(filled, "الجزائر", limit=50, facets=True, engine="fts5")
     assert not results.total_exact
     # Extrapolated from the window; at least what was ranked.
@@ -239,9 +240,9 @@ def test_common_query_ranks_a_bounded_window(filled, monkeypatch):
 
 
 def test_small_source_is_not_starved_by_the_newest_matches(filled, monkeypatch):
-    monkeypatch.setattr(search_module, "RANK_ALL", 1)
-    monkeypatch.setattr(search_module, "FILTER_SCAN", 1)
-    monkeypatch.setattr(search_module, "TITLE_SCAN", 1)
+    monkeypatch.setattr(searchwindow, "RANK_ALL", 1)
+    monkeypatch.setattr(searchwindow, "FILTER_SCAN", 1)
+    monkeypatch.setattr(searchwindow, "TITLE_SCAN", 1)
     # The newest match is not from aps: the source's own newest articles are searched.
     assert urls(search(filled, "الجزائر", source="aps", engine="fts5")) == [EXPORTS]
     assert urls(search(filled, "الجزائر", source="nowhere", engine="fts5")) == []

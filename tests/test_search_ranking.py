@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsarchive import search as search_module
-from newsarchive import searchindex
+from newsarchive import searchindex, searchwindow
 from newsarchive.arabic.normalize import form_key, search_key, surface_key
 from newsarchive.archive import open_archive
 from newsarchive.cli import cli
@@ -101,9 +101,9 @@ def test_old_articles_that_are_about_the_word_rank_first(planted_archive, monkey
     path, planted = planted_archive
     # Shrink FTS5's window so the old ranking would only see the newest matches: the
     # planted articles must come from ranking every match, not from a small archive.
-    monkeypatch.setattr(search_module, "RANK_ALL", 100)
-    monkeypatch.setattr(search_module, "RANK_NEWEST", 50)
-    monkeypatch.setattr(search_module, "TITLE_SCAN", 100)
+    monkeypatch.setattr(searchwindow, "RANK_ALL", 100)
+    monkeypatch.setattr(searchwindow, "RANK_NEWEST", 50)
+    monkeypatch.setattr(searchwindow, "TITLE_SCAN", 100)
     with open_archive(path) as archive:
         results = search(archive, "الرئيس", limit=10)
         window = search(archive, "الرئيس", limit=10, engine="fts5")
@@ -295,8 +295,8 @@ def test_facets_count_every_match(small):
 
 def test_without_the_index_search_falls_back_and_says_about(planted_archive, monkeypatch):
     path, _ = planted_archive
-    monkeypatch.setattr(search_module, "RANK_ALL", 100)
-    monkeypatch.setattr(search_module, "RANK_NEWEST", 50)
+    monkeypatch.setattr(searchwindow, "RANK_ALL", 100)
+    monkeypatch.setattr(searchwindow, "RANK_NEWEST", 50)
     monkeypatch.setattr(search_module, "derived_index", lambda conn: None)
     result = CliRunner().invoke(cli, ["search", "الرئيس", "--db", str(path)])
     assert result.exit_code == 0, result.output
@@ -445,8 +445,8 @@ def test_readers_on_threads_while_the_writer_writes(archive, articles):
 
 def test_datasette_pages_rank_with_the_index(planted_archive, monkeypatch):
     path, planted = planted_archive
-    monkeypatch.setattr(search_module, "RANK_ALL", 100)
-    monkeypatch.setattr(search_module, "RANK_NEWEST", 50)
+    monkeypatch.setattr(searchwindow, "RANK_ALL", 100)
+    monkeypatch.setattr(searchwindow, "RANK_NEWEST", 50)
     ds = build_datasette(path)
 
     async def fetch(*paths):
