@@ -6,7 +6,7 @@ Build the archive first (once; it is reused):
     .venv/bin/python bench/bench_search_latency.py --db /tmp/newsarchive-big.db
 
 Measures p50/p95 over a fixed mixed query set (common and rare words, two words, a
-phrase, OR, exclusion, filters, newest-first) through ``Archive.search`` (with and
+phrase, OR, exclusion, filters, newest-first) through ``search()`` (with and
 without facets), a few runs of the ``newsarchive search`` process, and ``newsarchive
 serve`` on 127.0.0.1: the search page, its JSON and the articles table's ``?_search=``.
 For contrast it times plain FTS5 ``ORDER BY bm25`` over every match once per query, and
@@ -29,8 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newsarchive.archive import TEXT_WEIGHT, TITLE_WEIGHT, open_archive  # noqa: E402
+from newsarchive.archive import open_archive  # noqa: E402
 from newsarchive.query import parse_query  # noqa: E402
+from newsarchive.search import search  # noqa: E402
+from newsarchive.searchwindow import TEXT_WEIGHT, TITLE_WEIGHT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "search-latency.md"
 
@@ -84,7 +86,7 @@ def time_function(db: Path, rounds: int, facets: bool) -> tuple[list[float], lis
                 options = dict(options)
                 order = options.pop("order", "relevance")
                 began = time.perf_counter()
-                results = archive.search(query, order=order, facets=facets, **options)
+                results = search(archive, query, order=order, facets=facets, **options)
                 timings.append(1000 * (time.perf_counter() - began))
                 if round_number == 0 and not facets:
                     top = results.hits[0].title[:70] if results.hits else "(none)"
@@ -211,8 +213,8 @@ def main(argv: list[str] | None = None) -> None:
             "",
             "| path | calls | p50 ms | p95 ms | max ms |",
             "| --- | --- | --- | --- | --- |",
-            summary("Archive.search (20 hits, snippets)", function),
-            summary("Archive.search + facets", with_facets),
+            summary("search() (20 hits, snippets)", function),
+            summary("search() + facets", with_facets),
             *(summary(f"HTTP {name}", values) for name, values in http.items()),
             summary("`newsarchive search --json` process (incl. start-up)", cli_runs),
             "",

@@ -7,6 +7,11 @@ article is distinct Arabic text with the corpus's real vocabulary and term frequ
 ``published`` grows with ``i`` (with jitter) over 2010-2024, as a crawler's archive
 grows over time, so rowid order roughly follows publication order.
 
+Issue 11's case is planted: for each of PLANTED words, ten of the oldest articles carry
+the word seven times in the title and forty times in the text, so an exact ranking must
+put them first for that word however many newer articles also match it
+(bench/bench_search_latency.py checks where they land). ``--plant 0`` leaves them out.
+
 Everything goes through the real write path, ``Archive.upsert_articles`` (search keys,
 FTS index, one transaction per batch), so the index is exactly the one an ingest builds.
 The ANT tarball is read in place (never copied).
@@ -58,8 +63,25 @@ def read_ant(path: Path) -> list[Article]:
     return docs
 
 
-def synthesise(docs: list[Article], count: int, seed: int = 2018) -> Iterator[Article]:
+# Common words (tens to hundreds of thousands of matches at 1M) with planted best matches.
+PLANTED = ("الرئيس", "الحكومة", "وزير")
+
+
+def planted_url(word: str, n: int) -> str:
+    return f"https://synth.example/planted/{PLANTED.index(word)}-{n}"
+
+
+def synthesise(
+    docs: list[Article], count: int, seed: int = 2018, plant: int = 10
+) -> Iterator[Article]:
     rng = random.Random(seed)
+    # Spread over the oldest articles: articles 100, 200, ... of the archive.
+    planted = {
+        100 * (1 + w * plant + n): (word, n)
+        for w, word in enumerate(PLANTED)
+        for n in range(plant)
+        if 100 * (1 + w * plant + n) < count
+    }
     paragraphs = [p for doc in docs for p in doc.text.split("\n") if len(p) > 80]
     title_words = [w for doc in docs for w in doc.title.split() if len(w) > 3]
     step = SPAN_DAYS * 86400 / count
@@ -67,6 +89,18 @@ def synthesise(docs: list[Article], count: int, seed: int = 2018) -> Iterator[Ar
         base = docs[i % len(docs)]
         extra = [rng.choice(paragraphs) for _ in range(rng.randint(1, 2))]
         when = START + timedelta(seconds=i * step + rng.uniform(0, step))
+        if i in planted:
+            word, n = planted[i]
+            yield Article(
+                url=planted_url(word, n),
+                title=" ".join([word] * 7) + " " + base.title,
+                text="\n".join([base.text, " ".join([word] * 40), *extra]),
+                source=base.source,
+                published=when.isoformat(timespec="seconds"),
+                language="ar",
+                categories=list(base.categories),
+            )
+            continue
         yield Article(
             url=f"https://synth.example/{i}",
             title=f"{base.title} {rng.choice(title_words)}",
@@ -84,6 +118,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/newsarchive-big.db"))
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument(
+        "--plant", type=int, default=10, help="planted old best matches per PLANTED word"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not args.corpus.exists():
@@ -97,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     with open_archive(args.db) as archive:
         for _article, _outcome in archive.upsert_articles(
-            synthesise(docs, args.articles), batch_size=2000
+            synthesise(docs, args.articles, plant=args.plant), batch_size=2000
         ):
             done += 1
             if done % 50_000 == 0:

@@ -16,19 +16,16 @@ import socket
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from newsarchive import limits, stopping
 from newsarchive.items import Article, PageRecord
-
-if TYPE_CHECKING:
-    from newsarchive.query import Query
 
 log = logging.getLogger(__name__)
 
@@ -220,9 +217,41 @@ _SCHEMA_3 = """
         CREATE INDEX crawl_runs_status ON crawl_runs(status);
 """
 
+
+# Version 4 (issue 11): the change log a derived search index replays to keep in step
+# (newsarchive.searchindex): triggers, so every writer of articles is logged in the same
+# transaction as its change; and saved searches, each followed as an Atom feed.
+_SCHEMA_4 = """
+        CREATE TABLE search_changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id INTEGER NOT NULL
+        );
+        CREATE TRIGGER search_changes_insert AFTER INSERT ON articles BEGIN
+            INSERT INTO search_changes (article_id) VALUES (new.id);
+        END;
+        CREATE TRIGGER search_changes_update AFTER UPDATE ON articles BEGIN
+            INSERT INTO search_changes (article_id) VALUES (new.id);
+        END;
+        CREATE TRIGGER search_changes_delete AFTER DELETE ON articles BEGIN
+            INSERT INTO search_changes (article_id) VALUES (old.id);
+        END;
+        CREATE TABLE saved_searches (
+            name TEXT PRIMARY KEY,
+            query TEXT NOT NULL,
+            source TEXT,
+            since TEXT,
+            until TEXT,
+            category TEXT,
+            created TEXT NOT NULL
+        );
+"""
+
 # Each entry is the SQL that upgrades the schema by one version (PRAGMA user_version).
 # Append, never edit: archives in the field have run the earlier ones.
-MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3]
+MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4]
+
+# The longest name a saved search may have (it appears in URLs and feed titles).
+SAVED_NAME_MAX = 80
 
 # What a fetched page was judged to be (pages.decision).
 PAGE_DECISIONS = ("article", "not-article", "error")
@@ -374,8 +403,6 @@ def _article_row(article: Article, article_id: int, fetched: str, first_seen: st
     )
 
 
-# How deep a search can page: past this nobody is reading, and SQLite integers end.
-MAX_RESULTS = 10_000
 _INSERT_INDEX = "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)"
 # Columns a re-fetch may lack (a theme change, a failed REST call) without the article
 # having lost them: an empty value there never replaces a stored one.
@@ -450,13 +477,26 @@ class Archive:
     def __init__(self, db: sqlite_utils.Database, path: Path | None = None):
         self.db = db
         self.path = path
+        # Run with the archive after each committed change to articles, and before it
+        # closes: how a derived index above the archive keeps in step with its writer
+        # (newsarchive.search.keep_in_step).
+        self.after_write: list[Callable[[Archive], None]] = []
+        self.before_close: list[Callable[[Archive], None]] = []
+
+    def _wrote(self) -> None:
+        for hook in self.after_write:
+            hook(self)
 
     @property
     def conn(self) -> sqlite3.Connection:
         return self.db.conn
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            for hook in self.before_close:
+                hook(self)
+        finally:
+            self.db.close()
 
     def __enter__(self) -> Archive:
         return self
@@ -676,6 +716,8 @@ class Archive:
             if counted is not None:
                 run_id, count = counted
                 self._store_counts(run_id, count(outcomes))
+        if any(outcome is not Outcome.UNCHANGED for _, outcome in outcomes):
+            self._wrote()
         yield from outcomes
 
     def _write(self, inserts: list[tuple], index_inserts: list[tuple[int, str, str]]) -> None:
@@ -696,6 +738,8 @@ class Archive:
         """Remove an article (its revisions stay); the trigger updates the index."""
         with self.conn:
             cursor = self.conn.execute("DELETE FROM articles WHERE url = ?", (url,))
+        if cursor.rowcount:
+            self._wrote()
         return cursor.rowcount > 0
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
@@ -713,6 +757,10 @@ class Archive:
                 if progress:
                     progress(len(rows))
             self.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
+            # Every article's keys may have changed: a derived index replays them all
+            # (or is rebuilt whole, which skips the replay).
+            self.conn.execute("INSERT INTO search_changes (article_id) SELECT id FROM articles")
+        self._wrote()
         return count
 
     # -- reading articles --
@@ -1019,14 +1067,55 @@ class Archive:
             }
         return found
 
-    # -- search (issue #4) --
+    # -- saved searches (issue 11) --
 
-    def search(self, query: str, **options: Any) -> SearchResults:
-        """Ranked Arabic full-text search: the one query function behind
-        ``newsarchive search`` and the Datasette pages; see :func:`search_archive` for the
-        query syntax and the options (source, since, until, category, limit, offset,
-        order, facets, snippets)."""
-        return search_archive(self.conn, query, **options)
+    def save_search(
+        self,
+        name: str,
+        query: str,
+        *,
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        category: str | None = None,
+    ) -> bool:
+        """Save ``query`` and its filters under ``name``, replacing a search of that name;
+        returns whether one was replaced. Raises ValueError for an unusable name."""
+        name = " ".join((name or "").split())
+        if not name or len(name) > SAVED_NAME_MAX or not name.isprintable():
+            raise ValueError(
+                f"a saved search needs a name of 1 to {SAVED_NAME_MAX} printable characters"
+            )
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            replaced = (
+                self.conn.execute("SELECT 1 FROM saved_searches WHERE name = ?", (name,)).fetchone()
+                is not None
+            )
+            self.conn.execute(
+                "INSERT OR REPLACE INTO saved_searches"
+                " (name, query, source, since, until, category, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    name,
+                    query,
+                    source or None,
+                    since or None,
+                    until or None,
+                    category or None,
+                    now_iso(),
+                ),
+            )
+        return replaced
+
+    def saved_searches(self) -> list[dict[str, Any]]:
+        """Every saved search, by name."""
+        return list(self.db["saved_searches"].rows_where(order_by="name"))
+
+    def delete_saved_search(self, name: str) -> bool:
+        with self.conn:
+            cursor = self.conn.execute("DELETE FROM saved_searches WHERE name = ?", (name,))
+        return cursor.rowcount > 0
 
     # -- reports --
 
@@ -1057,453 +1146,6 @@ class Archive:
                 {"run_id": last, "decisions": self.page_decisions(last)} if last else None
             ),
         }
-
-
-# --- search (issue #4) -------------------------------------------------------------------
-# One query function for the CLI and Datasette: search_archive (Archive.search). The text
-# is parsed by newsarchive.query (never passed raw to FTS5), ranked with bm25 over the
-# search keys, and shown as highlighted snippets of the ORIGINAL text.
-#
-# Cost model (bench/bench_search_latency.py, bench/results/search.md): bm25 costs one to
-# a few microseconds per matching article (more for words repeated in long texts), so a
-# word found in most of a million articles costs seconds to rank exactly; counting its
-# matches costs ~0.3 µs each, and an fts5vocab table is no cheaper (it walks the same
-# doclist: 100 ms for a word in 100,000 articles). So a query with at most RANK_ALL
-# matches (after filters) is ranked and counted exactly; beyond that only a window is
-# ranked: the newest RANK_NEWEST matches (rowid order is arrival order, which for a
-# crawled archive follows publication) plus the articles matching in the headline among
-# the newest TITLE_SCAN matches, and the total is extrapolated from the window's
-# density. An old article that matches only in its body can then be missed by a very
-# common query: the price of answering in tens of milliseconds. Headline matches are
-# ranked by the title-restricted expression ANDed with the query, so their score adds a
-# second bm25 term for the title.
-
-# bm25 weights of (title, text): a word in the headline says more about what an article
-# is about than the same word in its body (bench/stemmer_eval.md ranks with 10, 1).
-TITLE_WEIGHT = 10.0
-TEXT_WEIGHT = 1.0
-RANK_ALL = 5_000
-RANK_NEWEST = 1_000
-# Headline matches are looked for among this many newest matches (cheap: FTS5 checks the
-# column of each, no bm25 unless it matches in the title).
-TITLE_SCAN = 2_000
-# With filters, at most this many of the newest matches are checked against them; when
-# too few pass, a source filter narrows the scan to its SOURCE_RECENT newest articles.
-FILTER_SCAN = 5_000
-SOURCE_RECENT = 20_000
-# The best hits by bm25 that _prefer_typed_forms reorders.
-RERANK = 50
-SNIPPET_WIDTH = 200
-SEARCH_ORDERS = ("relevance", "recent")
-
-
-class SearchError(ArchiveError):
-    """The search text or a filter cannot be searched; the message says what to change."""
-
-
-@dataclass
-class SearchHit:
-    """One ranked article; ``title_html`` and ``snippet`` are HTML-escaped original text
-    with the matching words in ``<mark>``."""
-
-    id: int
-    url: str
-    title: str
-    title_html: str
-    source: str | None
-    published: str | None
-    snippet: str
-    score: float
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``search --json`` object: id, url, title, source, published, snippet, score."""
-        return {
-            "id": self.id,
-            "url": self.url,
-            "title": self.title,
-            "source": self.source,
-            "published": self.published,
-            "snippet": self.snippet,
-            "score": self.score,
-        }
-
-
-@dataclass
-class SearchResults:
-    """A page of hits. ``total`` is exact when ``total_exact``; otherwise it is an
-    estimate extrapolated from the ranked window (its matches per rowid over the whole
-    archive), and ``ranked`` says how many of the newest matches were ranked (headline
-    matches among the TITLE_SCAN newest come on top of those). ``facets`` count sources
-    and months (YYYY-MM) over the same matches ``total`` counts, or over the window."""
-
-    query: str
-    hits: list[SearchHit]
-    total: int
-    total_exact: bool
-    ranked: int
-    order: str
-    limit: int
-    offset: int
-    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Filters:
-    source: str | None = None
-    since: str | None = None
-    until: str | None = None
-    category: str | None = None
-
-    def sql(self) -> tuple[str, list[Any]]:
-        """``AND …`` conditions on the articles table aliased ``a``, and their values."""
-        clauses, params = [], []
-        if self.source:
-            clauses.append("a.source = ?")
-            params.append(self.source)
-        if self.since:
-            # ISO 8601 strings compare in date order at day precision.
-            clauses.append("a.published >= ?")
-            params.append(self.since)
-        if self.until:
-            # until is inclusive: everything that day, whatever its time and offset.
-            clauses.append("a.published < ?")
-            params.append((date.fromisoformat(self.until) + timedelta(days=1)).isoformat())
-        if self.category:
-            # LIKE first: a cheap scan of the JSON text that rejects most rows before
-            # json_each parses the array (~10 µs a row).
-            clauses.append(
-                "a.categories LIKE ? ESCAPE '\\'"
-                " AND EXISTS (SELECT 1 FROM json_each(a.categories) WHERE value = ?)"
-            )
-            pattern = re.sub(r"([%_\\])", r"\\\1", json.dumps(self.category, ensure_ascii=False))
-            params += [f"%{pattern}%", self.category]
-        return "".join(f" AND {clause}" for clause in clauses), params
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """Where a search may look: ``where``/``params`` check the filters on ``articles AS
-    a``; only rowids in ``low``..``high`` can pass them (from the date range)."""
-
-    where: str
-    params: list[Any]
-    low: int
-    high: int
-    source: str | None = None
-
-    def bounds(self, floor: int = 0) -> tuple[int, int]:
-        return max(floor, self.low), self.high
-
-
-_MAX_ROWID = 2**63 - 1
-
-
-def _scope(conn: sqlite3.Connection, filters: _Filters) -> _Scope:
-    where, params = filters.sql()
-    low, high = 0, _MAX_ROWID
-    if filters.since or filters.until:
-        # The date range's first and last rowid, read from the published index, bound
-        # every FTS5 scan below: FTS5 seeks to a rowid range instead of walking
-        # matches from outside it (in a crawled archive, rowids follow dates closely).
-        date_where, date_params = _Filters(since=filters.since, until=filters.until).sql()
-        first, last = conn.execute(
-            f"SELECT min(a.id), max(a.id) FROM articles AS a WHERE 1{date_where}", date_params
-        ).fetchone()
-        low, high = (first, last) if first is not None else (1, 0)
-    return _Scope(where, params, low, high, filters.source)
-
-
-@dataclass(frozen=True)
-class _Window:
-    """The matches ranked: rowid >= ``floor`` (within the scope); ``count`` of them
-    pass the filters; ``exact`` when that is every match in the archive."""
-
-    floor: int
-    count: int
-    exact: bool
-
-
-def _check_date(value: str | None, name: str) -> str | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip()[:10]).isoformat()
-    except ValueError:
-        raise SearchError(f"{name} must be a date such as 2024-05-31, not {value!r}") from None
-
-
-# The newest matches in the scope, each checked against the filters; CROSS JOIN keeps
-# FTS5 the outer loop (https://www.sqlite.org/optoverview.html#crossjoin).
-_SCAN = (
-    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?"
-    " ORDER BY rowid DESC LIMIT ?"
-)
-
-
-def _window(
-    conn: sqlite3.Connection, expression: str, scope: _Scope, exact_up_to: int, newest: int
-) -> _Window:
-    """All matches if at most ``exact_up_to`` pass the filters, else the newest
-    ``newest`` of them (or whatever the FILTER_SCAN newest matches hold)."""
-    if not scope.where:
-        args = (expression, *scope.bounds(), exact_up_to + 1)
-        ids = [row[0] for row in conn.execute(_SCAN, args)]
-        if len(ids) <= exact_up_to:
-            return _Window(0, len(ids), True)
-        return _Window(ids[newest - 1], newest, False)
-    # One pass over the newest FILTER_SCAN matches: which pass the filters, and how far
-    # back the scan went.
-    scanned = conn.execute(
-        f"SELECT m.rowid, 1{scope.where} FROM ({_SCAN}) AS m"
-        " CROSS JOIN articles AS a ON a.id = m.rowid",
-        (*scope.params, expression, *scope.bounds(), FILTER_SCAN),
-    ).fetchall()
-    ids = sorted((rowid for rowid, passed in scanned if passed), reverse=True)
-    if len(scanned) < FILTER_SCAN and len(ids) <= exact_up_to:
-        return _Window(0, len(ids), True)
-    if len(ids) > newest:
-        return _Window(ids[newest - 1], newest, False)
-    return _Window(min(rowid for rowid, _ in scanned), len(ids), False)
-
-
-def _source_window(
-    conn: sqlite3.Connection, expression: str, scope: _Scope, newest: int
-) -> _Window:
-    """The window of a source filter that the newest FILTER_SCAN matches left (nearly)
-    empty: matches among the source's SOURCE_RECENT newest articles (from the source
-    index), so a small source is not starved by a big one's recent articles."""
-    low, high = scope.bounds()
-    row = conn.execute(
-        "SELECT id FROM articles WHERE source = ? AND id BETWEEN ? AND ?"
-        " ORDER BY id DESC LIMIT 1 OFFSET ?",
-        (scope.source, low, high, SOURCE_RECENT - 1),
-    ).fetchone()
-    floor = row[0] if row else low
-    # +rowid: a plain expression, so FTS5 scans its range instead of seeking each id.
-    scanned = conn.execute(
-        f"SELECT m.rowid, 1{scope.where} FROM (SELECT rowid FROM articles_fts"
-        " WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN"
-        " (SELECT id FROM articles WHERE source = ? AND id BETWEEN ? AND ?)"
-        " ORDER BY rowid DESC LIMIT ?) AS m CROSS JOIN articles AS a ON a.id = m.rowid",
-        (*scope.params, expression, floor, high, scope.source, floor, high, newest + 1),
-    ).fetchall()
-    ids = sorted((rowid for rowid, passed in scanned if passed), reverse=True)
-    if len(scanned) <= newest:
-        return _Window(0 if row is None else floor, len(ids), row is None)
-    return _Window(ids[newest - 1] if len(ids) >= newest else floor, min(len(ids), newest), False)
-
-
-def _nth_newest(conn: sqlite3.Connection, expression: str, scope: _Scope, n: int) -> int:
-    """The rowid of the ``n``-th newest match in the scope's rowid range (filters not
-    checked), or the range's start when there are fewer."""
-    row = conn.execute(
-        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?"
-        " ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-        (expression, *scope.bounds(), n - 1),
-    ).fetchone()
-    return row[0] if row else scope.low
-
-
-def _estimate(conn: sqlite3.Connection, window: _Window, scope: _Scope) -> int:
-    """Matches in the whole scope if the window's density (matches per rowid) held
-    throughout; never less than the window's own count."""
-    if window.exact:
-        return window.count
-    # Two queries: SQLite answers a lone min() or max() from the primary key, but scans
-    # the table for both in one SELECT.
-    low = max(scope.low, conn.execute("SELECT min(id) FROM articles").fetchone()[0] or 0)
-    high = min(scope.high, conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0)
-    span = max(1, high - window.floor + 1)
-    return max(window.count, round(window.count * (high - low + 1) / span))
-
-
-_RANKED = (
-    "SELECT f.rowid, -bm25(articles_fts, {title}, {text}) AS score"
-    " FROM articles_fts AS f{join}"
-    " WHERE articles_fts MATCH ? AND f.rowid BETWEEN ? AND ?{filters}"
-    " ORDER BY {order} LIMIT ? OFFSET ?"
-)
-_JOIN = " CROSS JOIN articles AS a ON a.id = f.rowid"
-
-
-def _ranked(
-    conn: sqlite3.Connection,
-    expression: str,
-    floor: int,
-    scope: _Scope,
-    limit: int,
-    offset: int = 0,
-    order: str = "score DESC, f.rowid DESC",
-) -> list[tuple[int, float]]:
-    # The join to articles only when filters or the order need its columns.
-    join = _JOIN if scope.where or "a." in order else ""
-    sql = _RANKED.format(
-        title=TITLE_WEIGHT, text=TEXT_WEIGHT, join=join, filters=scope.where, order=order
-    )
-    args = (expression, *scope.bounds(floor), *scope.params, limit, offset)
-    return [(row[0], row[1]) for row in conn.execute(sql, args)]
-
-
-def _facets(
-    conn: sqlite3.Connection, expression: str, floor: int, scope: _Scope
-) -> dict[str, list[tuple[str, int]]]:
-    sources: dict[str, int] = {}
-    months: dict[str, int] = {}
-    # One pass over the window for both facets.
-    for source, month, count in conn.execute(
-        "SELECT coalesce(a.source, ''), coalesce(a.month, ''), count(*)"
-        " FROM articles_fts AS f CROSS JOIN articles AS a ON a.id = f.rowid"
-        f" WHERE articles_fts MATCH ? AND f.rowid BETWEEN ? AND ?{scope.where} GROUP BY 1, 2",
-        (expression, *scope.bounds(floor), *scope.params),
-    ):
-        sources[source] = sources.get(source, 0) + count
-        months[month] = months.get(month, 0) + count
-    return {
-        "source": sorted(sources.items(), key=lambda kv: (-kv[1], kv[0])),
-        "month": sorted(months.items(), reverse=True),
-    }
-
-
-def _prefer_typed_forms(
-    conn: sqlite3.Connection, query: Query, best: list[tuple[int, float]]
-) -> list[tuple[int, float]]:
-    """Reorder the first RERANK hits: titles holding more of the words in the very form
-    typed (normalised, not stemmed) first, bm25 next. Stems match المدرسة for مدرسة and
-    السعودية for السعودة; the reader who typed a form most likely wants it
-    (bench/stemmer_eval.md: exact forms lift MRR; bench/results/search.md)."""
-    from newsarchive.arabic.normalize import surface_key
-
-    forms = [set(op.surface) for clause in query.clauses for op in clause if op.surface]
-    head = best[:RERANK]
-    if not forms or len(head) < 2:
-        return best
-    titles = dict(
-        conn.execute(
-            "SELECT id, title FROM articles WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps([article_id for article_id, _ in head]),),
-        )
-    )
-
-    def typed(article_id: int) -> int:
-        words = set(surface_key(titles.get(article_id) or "").split())
-        return sum(1 for form in forms if form <= words)
-
-    # sorted() is stable: equal counts keep their bm25 order.
-    return sorted(head, key=lambda kv: -typed(kv[0])) + best[RERANK:]
-
-
-def search_archive(
-    conn: sqlite3.Connection,
-    text: str,
-    *,
-    source: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    category: str | None = None,
-    limit: int = 20,
-    offset: int = 0,
-    order: str = "relevance",
-    facets: bool = False,
-    snippets: bool = True,
-) -> SearchResults:
-    """Ranked Arabic full-text search of ``text`` on ``conn``.
-
-    ``text``: words (all required), "quoted phrases", ``OR`` between two words or
-    phrases, ``-word`` to exclude (newsarchive.query). Filters: ``source``,
-    ``since``/``until`` (dates, inclusive), ``category``. ``order``: ``relevance``
-    (bm25, title weighted above text) or ``recent`` (newest published first).
-    ``facets`` adds counts per source and month; ``snippets=False`` leaves
-    ``title_html`` and ``snippet`` empty (for callers that only need the ranking).
-    Raises :class:`SearchError` with a readable message when there is nothing to
-    search for or a filter is malformed.
-
-    Works on any connection to an archive, read-only ones included (Datasette's).
-    """
-    from newsarchive.query import QueryError, highlight, parse_query, snippet
-
-    if order not in SEARCH_ORDERS:
-        raise SearchError(f"order must be one of {', '.join(SEARCH_ORDERS)}, not {order!r}")
-    if limit < 0 or offset < 0:
-        raise SearchError("limit and offset must not be negative")
-    if limit > MAX_RESULTS or offset > MAX_RESULTS:
-        raise SearchError(
-            f"at most {MAX_RESULTS:,} results can be paged through; narrow the query instead"
-        )
-    try:
-        query = parse_query(text or "")
-    except QueryError as exc:
-        raise SearchError(str(exc)) from None
-    filters = _Filters(
-        source or None,
-        _check_date(since, "since"),
-        _check_date(until, "until"),
-        category or None,
-    )
-    expression = query.fts_expression()
-    # Matching in the headline too: ranked with its own bm25 added, so title matches
-    # come first, and found separately so the window cannot leave them out.
-    title_expression = f"({query.fts_expression(['title'])}) AND ({expression})"
-    wanted = offset + limit
-    try:
-        scope = _scope(conn, filters)
-        window = _window(conn, expression, scope, RANK_ALL, RANK_NEWEST)
-        if not window.exact and window.count < RANK_NEWEST and scope.source:
-            window = _source_window(conn, expression, scope, RANK_NEWEST)
-        if order == "recent":
-            newest_first = "a.published DESC, f.rowid DESC"
-            page = _ranked(conn, expression, window.floor, scope, limit, offset, newest_first)
-        else:
-            title_floor = 0
-            if not window.exact:
-                # Reaches at least as far back as the main window, so an article gets
-                # the same score whichever pass finds it.
-                title_floor = min(window.floor, _nth_newest(conn, expression, scope, TITLE_SCAN))
-            head = max(wanted, RERANK)
-            scores = dict(_ranked(conn, expression, window.floor, scope, head))
-            scores.update(_ranked(conn, title_expression, title_floor, scope, head))
-            best = sorted(scores.items(), key=lambda kv: (-kv[1], -kv[0]))
-            page = _prefer_typed_forms(conn, query, best)[offset:wanted]
-        total = _estimate(conn, window, scope)
-        facet_counts = _facets(conn, expression, window.floor, scope) if facets else {}
-        rows = {
-            row[0]: row
-            for row in conn.execute(
-                f"SELECT id, url, title, source, published, {'text' if snippets else 'NULL'}"
-                " FROM articles WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps([article_id for article_id, _ in page]),),
-            )
-        }
-    except sqlite3.OperationalError as exc:
-        # parse_query quotes every word, so FTS5 should never reject an expression; if
-        # it does, the reader gets a message, not an SQL error.
-        log.warning("search %r failed: %s (expression %r)", text, exc, expression)
-        raise SearchError(f"the query could not be searched ({exc})") from exc
-    hits = []
-    for article_id, score in page:
-        _id, url, title, article_source, published, body = rows[article_id]
-        hits.append(
-            SearchHit(
-                id=article_id,
-                url=url,
-                title=title,
-                title_html=highlight(title, query) if snippets else "",
-                source=article_source,
-                published=published,
-                snippet=snippet(body, query, width=SNIPPET_WIDTH) if snippets else "",
-                score=round(score, 6),
-            )
-        )
-    return SearchResults(
-        query=text,
-        hits=hits,
-        total=total,
-        total_exact=window.exact,
-        ranked=window.count,
-        order=order,
-        limit=limit,
-        offset=offset,
-        facets=facet_counts,
-    )
 
 
 def _interrupt_runs(conn: sqlite3.Connection) -> list[int]:

@@ -11,12 +11,14 @@ import logging
 import re
 import sqlite3
 import sys
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from newsarchive.archive import DEFAULT_DB, Archive, ArchiveError, open_archive
+from newsarchive.search import keep_in_step
 from newsarchive.stopping import StopSignals
 
 
@@ -48,6 +50,7 @@ def opened(db_path: Path, *, create: bool = True) -> Iterator[Archive]:
         archive = open_archive(db_path, create=create)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
+    keep_in_step(archive)
     try:
         yield archive
     finally:
@@ -425,12 +428,19 @@ def health(check: bool, as_json: bool, sites_file: Path | None, db_path: Path) -
 @cli.command()
 @db_option
 def reindex(db_path: Path) -> None:
-    """Rebuild the Arabic full-text index from the stored text.
+    """Rebuild the Arabic full-text index and the search index from the stored text.
 
-    Run it after upgrading newsarchive when the Arabic search rules changed.
+    Run it after upgrading newsarchive when the Arabic search rules changed, or
+    when the search index beside the archive (ARCHIVE.search/) is missing.
     """
+    from newsarchive.search import SearchError, rebuild_index
+
     with opened(db_path, create=False) as archive:
         count = archive.reindex()
+        try:
+            rebuild_index(archive)
+        except SearchError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"reindexed {count} articles")
 
 
@@ -457,6 +467,13 @@ def _scrapy_log_level(ctx: click.Context) -> str | None:
     help="Results to show.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+@click.option(
+    "--save",
+    "save_as",
+    metavar="NAME",
+    help="Also save the search and its filters as NAME (replacing one of that name),"
+    " to follow as an Atom feed on the Datasette page /-/saved-searches.",
+)
 @db_option
 def search(
     query: str,
@@ -467,6 +484,7 @@ def search(
     recent: bool,
     limit: int,
     as_json: bool,
+    save_as: str | None,
     db_path: Path,
 ) -> None:
     """Search the archive's articles, best match first.
@@ -477,6 +495,10 @@ def search(
     exclude one. Titles count more than body text. A query that starts with -
     goes after --, as in: newsarchive search -- -x y.
 
+    Every match is ranked (bm25 over the search index beside the archive) and
+    counted exactly; without that index (newsarchive reindex builds it) a common
+    word ranks its newest matches and the count says "about".
+
     --json prints a ranked list of objects: id, url, title, source, published,
     snippet (HTML: the original text, escaped, matches in <mark>) and score.
 
@@ -485,12 +507,15 @@ def search(
         newsarchive search "مستشفى البليدة"
 
         newsarchive search 'الجزائر -وهران' --since 2024-01-01 --json
+
+        newsarchive search 'فيضانات' --source aps --save 'فيضانات وأج'
     """
-    from newsarchive.archive import SearchError
+    from newsarchive.search import SearchError, search_archive
 
     with opened(db_path, create=False) as archive:
         try:
-            results = archive.search(
+            results = search_archive(
+                archive.conn,
                 query,
                 source=source,
                 since=since,
@@ -501,6 +526,18 @@ def search(
             )
         except SearchError as exc:
             raise click.ClickException(str(exc)) from exc
+        if save_as is not None:
+            filters = dict(source=source, since=since, until=until, category=category)
+            try:
+                replaced = archive.save_search(save_as, query, **filters)
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from exc
+            how = "replaced the saved search" if replaced else "saved the search as"
+            feed = "/-/feeds/" + urllib.parse.quote(" ".join(save_as.split()), safe="") + ".atom"
+            # On stderr, so --json output stays one JSON document.
+            click.echo(
+                f"{how} {save_as!r}; newsarchive serve gives its Atom feed at {feed}", err=True
+            )
     if as_json:
         hits = [hit.to_json() for hit in results.hits]
         click.echo(json.dumps(hits, ensure_ascii=False, indent=2))

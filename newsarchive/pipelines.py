@@ -19,6 +19,7 @@ from scrapy.exceptions import DropItem
 from newsarchive.archive import PAGE_DECISIONS, Outcome, RunStats, now_iso, open_archive
 from newsarchive.items import Article, PageRecord
 from newsarchive.limits import MAX_ARTICLE_SIZE, parse_size
+from newsarchive.search import keep_in_step
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        self.archive = open_archive(self.db_path)
+        self.archive = keep_in_step(open_archive(self.db_path))
         # The largest article stored (newsarchive.limits; --set takes bytes or 8MB).
         self.archive.max_article_size = parse_size(
             str(self.crawler.settings.get("NEWSARCHIVE_MAX_ARTICLE_SIZE", MAX_ARTICLE_SIZE))

@@ -101,7 +101,9 @@ def test_stored_text_keeps_its_controls(overridden):
 
 
 def test_search_snippets_and_titles_close_the_override(overridden):
-    (hit,) = overridden.search("البرلمان").hits
+    from newsarchive.search import search_archive
+
+    (hit,) = search_archive(overridden.conn, "البرلمان").hits
     assert hit.title == f"عاجل {RLO}exe.فيروس البرلمان"  # the data, as stored
     assert hit.title_html.endswith(PDF) and hit.title_html.count(RLO) == 1
     # Closed at the end of its paragraph, before the second one joins the snippet.

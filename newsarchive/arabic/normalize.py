@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
+from importlib import resources
 from typing import Literal
 
 import snowballstemmer
@@ -24,6 +25,7 @@ import snowballstemmer
 __all__ = [
     "DEFAULT_CONFIG",
     "KeyConfig",
+    "form_key",
     "SearchKeyer",
     "normalize",
     "search_key",
@@ -115,9 +117,47 @@ class KeyConfig:
 # The definite article and its compounds, longest first (Larkey, Ballesteros & Connell,
 # "Light Stemming for Arabic Information Retrieval", 2007: light10).
 _ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
-# light10's suffixes in its order, after normalisation (ة -> ه, ى -> ي merge ية/يه and ة/ه).
-_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+# light10's suffixes, after normalisation (ة -> ه, ى -> ي merge ية/يه and ة/ه), with ات
+# before ان: light10's single pass took ات off فيضانات after passing ان, leaving فيضان
+# where فيضان itself lost ان (issue 11: فيضان and فيضانات never met).
+_SUFFIXES = ("ها", "ات", "ان", "ون", "ين", "يه", "ه", "ي")
 _SINGLE_PREFIXES = "فبكل"
+
+
+def _read_list(name: str) -> dict[str, str]:
+    """A word list shipped beside this module: one entry a line, ``#`` comments; a line
+    ``a b`` maps a to b, a line ``a`` is a member (mapped to itself)."""
+    entries: dict[str, str] = {}
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if words:
+            entries[words[0]] = words[-1]
+    return entries
+
+
+# Stems whose leading و is a letter of the word, not "and": وزارة, وزير, وطن, وباء,
+# وهران... Derived from ANT v2.1 by bench/waw_stems.py (words written after ال, which
+# "and" never is); light10 read وزارة as و + زارة and met زار (visited).
+RADICAL_WAW = frozenset(_read_list("waw_stems.txt"))
+# Common broken plurals of news text -> their singular (normalised forms): a small list,
+# since no suffix rule can bring زلازل to زلزال or قتلى to قتيل.
+BROKEN_PLURALS = _read_list("broken_plurals.txt")
+
+
+def _base(word: str, min_stem: int) -> str:
+    """light10 after the clitic: the article, a broken plural's singular, the suffixes."""
+    for article in _ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= min_stem:
+            word = word[len(article) :]
+            break
+    word = BROKEN_PLURALS.get(word, word)
+    # One pass over the suffix list, each removed when found (light10), so مستشفيات loses
+    # ات and then ي, like مستشفى (normalised مستشفي) loses its ي: both become مستشف.
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= min_stem:
+            word = word[: -len(suffix)]
+    return word
 
 
 def light_stem(word: str, min_stem: int = 2, single_prefixes: bool = False) -> str:
@@ -125,22 +165,14 @@ def light_stem(word: str, min_stem: int = 2, single_prefixes: bool = False) -> s
     if not word:
         return word
     # و (and) goes first and only when three letters remain, as in light10: this keeps
-    # words such as ولد and وجد whole.
+    # words such as ولد and وجد whole; and never when it is the word's own first letter.
     clitic = word[0] == "\u0648" or (
         single_prefixes and word[0] in _SINGLE_PREFIXES and not word.startswith(_ARTICLES)
     )
-    if clitic and len(word) > 3:
+    own = word[0] == "\u0648" and _base(word, min_stem) in RADICAL_WAW
+    if clitic and len(word) > 3 and not own:
         word = word[1:]
-    for article in _ARTICLES:
-        if word.startswith(article) and len(word) - len(article) >= min_stem:
-            word = word[len(article) :]
-            break
-    # One pass over the suffix list, each removed when found (light10), so مستشفيات loses
-    # ات and then ي, like مستشفى (normalised مستشفي) loses its ي: both become مستشف.
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= min_stem:
-            word = word[: -len(suffix)]
-    return word
+    return _base(word, min_stem)
 
 
 class SearchKeyer:
@@ -193,6 +225,13 @@ class SearchKeyer:
         if not key or " " in key:
             return (key,) if key else ()
         normalized = WORD_RE.findall(self.normalize(token))[0]
+        article = next((a for a in _ARTICLES if normalized.startswith(a)), "")
+        if article and normalized[len(article) :].startswith("\u0627\u0644"):
+            # الإلزام, الألفاظ: the article before a word whose own first letters read
+            # ال once hamza is folded (إلزام, ألفاظ). The index keyed that word alone
+            # with its ال taken as an article (زام), so ask for that key too (issue 11).
+            alone = self.term_key(normalized[len(article) :])
+            return tuple(dict.fromkeys((key, alone))) if alone else (key,)
         # Not before ال: بال/كال/فال/لل are already stripped by the stemmer.
         if (
             len(normalized) > 3
@@ -282,3 +321,18 @@ def surface_key(text: str) -> str:
 def surface_term_key(token: str) -> str:
     """``surface_key`` of one word."""
     return _SURFACE.term_key(token)
+
+
+def _without_article(word: str) -> str:
+    for article in _ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2:
+            return word[len(article) :]
+    return word
+
+
+def form_key(text: str) -> str:
+    """``surface_key`` with the definite article (and its compounds وال بال لل…) taken
+    off each word: the form a reader typed, whether or not they typed ال. Ranking only
+    (the derived search index's headline forms): يمنية and اليمنية are one form here,
+    يمنية and يمنيون are not."""
+    return " ".join(_without_article(key) for key in surface_key(text).split())

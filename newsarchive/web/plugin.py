@@ -12,8 +12,8 @@ Registered through the ``datasette`` entry point in pyproject.toml. Only hooks t
 Datasette 0.65 documents are used (https://docs.datasette.io/en/0.65/plugin_hooks.html).
 
 Arabic search: the full-text index holds search keys (newsarchive.arabic), so every
-search goes through the archive's one query function, ``newsarchive.archive.search_archive``
-(what ``Archive.search`` and ``newsarchive search`` run): the search page ``/-/search``
+search goes through the one query function, ``newsarchive.search.search_archive``
+(what ``newsarchive search`` runs): the search page ``/-/search``
 (and ``/-/search.json``) ranks and highlights, and the articles table's ``?_search=`` is a
 ``filters_from_request`` hook that keeps the function's best matches. metadata.json names
 no ``fts_table``, so Datasette's own ``_search`` (raw text against the keys) stays out.
@@ -39,7 +39,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
 from newsarchive.arabic.bidi import balance_bidi
-from newsarchive.web import labels
+from newsarchive.web import labels, saved
 from newsarchive.web.cells import readable_cell, url_html
 from newsarchive.web.errors import error_page, error_status
 from newsarchive.web.tablepage import column_choice, default_columns_middleware, page_words
@@ -168,6 +168,8 @@ def register_routes(datasette):
         (rf"^/-/static-plugins/{PLUGIN_NAME}/(?P<path>.*)$", asgi_static(STATIC_DIR)),
         (r"^/-/search(?P<as_json>\.json)?$", search_page),
         (r"^/-/health$", health_page),
+        (r"^/-/saved-searches$", saved.saved_searches_page),
+        (r"^/-/feeds/(?P<name>[^/]+)\.atom$", saved.feed),
     ]
 
 
@@ -355,7 +357,7 @@ async def article_revisions(datasette, database: str, request) -> dict[str, Any]
 
 # --- Arabic search ----------------------------------------------------------------------
 
-# Deeper pages than this would ask Archive.search past its MAX_RESULTS.
+# Deeper pages than this would ask search_archive past its MAX_RESULTS.
 MAX_PAGE = 400
 # Results per search page, and how many of the best matches the articles table keeps for
 # ?_search= (the table sorts them its own way: by date unless told otherwise).
@@ -365,7 +367,7 @@ _SEARCH_ARGS = ("source", "since", "until", "category")
 
 
 async def _search(datasette, text: str, **options: Any):
-    from newsarchive.archive import search_archive
+    from newsarchive.search import search_archive
 
     db = datasette.get_database(DATABASE_NAME)
     return await db.execute_fn(lambda conn: search_archive(conn, text, **options))
@@ -382,7 +384,7 @@ def _month_range(month: str) -> tuple[str, str] | None:
 async def search_page(datasette, request) -> Response:
     """``/-/search?q=…``: ranked, highlighted results with source and month facets and
     pagination; ``/-/search.json`` returns the same page as JSON."""
-    from newsarchive.archive import SearchError
+    from newsarchive.search import SearchError
 
     if not _ours(datasette):
         return Response.text("no archive here", status=404)
@@ -465,7 +467,7 @@ def filters_from_request(request, database, table, datasette):
         return None
 
     async def inner() -> FilterArguments:
-        from newsarchive.archive import SearchError
+        from newsarchive.search import SearchError
 
         text = request.args.get("_search", "").strip()
         context = {"supports_search": True, "search": text}
@@ -480,7 +482,12 @@ def filters_from_request(request, database, table, datasette):
         context.update(search_total=results.total, search_kept=len(ids))
         described = f'search matches "{text}"'
         if results.total > len(ids):
-            described += f" (the {len(ids)} best of {results.total})"
+            about = "" if results.total_exact else "about "
+            # The table's facets count the rows it holds; /-/search counts every match.
+            described += (
+                f" (the {len(ids)} best of {about}{results.total:,}; facets count these,"
+                " the search page counts all)"
+            )
         return FilterArguments(
             ["id IN (SELECT value FROM json_each(:newsarchive_search_ids))"],
             {"newsarchive_search_ids": json.dumps(ids)},
@@ -534,6 +541,7 @@ def menu_links(datasette):
         return []
     return [
         {"href": datasette.urls.path("/-/search"), "label": "البحث"},
+        {"href": datasette.urls.path("/-/saved-searches"), "label": "عمليات البحث المحفوظة"},
         {"href": datasette.urls.table(DATABASE_NAME, "articles"), "label": "المقالات"},
         {"href": datasette.urls.table(DATABASE_NAME, "crawl_runs"), "label": "سجل الزحف"},
         {"href": datasette.urls.path("/-/health"), "label": "صحة المصادر"},
