@@ -36,6 +36,7 @@ Writes a Markdown table to stdout and to bench/results/crawl.md; asserts nothing
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import shutil
@@ -106,10 +107,25 @@ def ant_documents(corpus: Path) -> Iterator[tuple[str, str]]:
                 yield title, text
 
 
-def write_seeds(seeds_dir: Path, corpus: Path, articles: int, texts: int) -> int:
+def reused_documents(corpus: Path) -> Iterator[tuple[str, str]]:
+    """``ant_documents`` over and over: from the second pass on, a title is numbered
+    (" (2)", " (3)"...), so no two seed articles share one."""
+    for round_no in itertools.count(1):
+        empty = True
+        for title, text in ant_documents(corpus):
+            empty = False
+            yield (title if round_no == 1 else f"{title} ({round_no})"), text
+        if empty:
+            return
+
+
+def write_seeds(
+    seeds_dir: Path, corpus: Path, articles: int, texts: int, *, reuse: bool = False
+) -> int:
     """N seed files (title, blank, source, blank, body), each body ``texts`` ANT texts.
-    Returns the number written (fewer when the corpus runs out)."""
-    docs = ant_documents(corpus)
+    Returns the number written (fewer when the corpus runs out, unless ``reuse``: then
+    the corpus is read again, see ``reused_documents``)."""
+    docs = reused_documents(corpus) if reuse else ant_documents(corpus)
     written = 0
     while written < articles:
         group = [doc for _, doc in zip(range(texts), docs, strict=False)]
@@ -240,14 +256,28 @@ def time_ours(pages: list[Page], source: str, rules: object) -> tuple[float, flo
 # --- (c) --------------------------------------------------------------------------------
 
 
-def write_registry(path: Path, base_url: str) -> Path:
-    """The `sample` source at ``base_url``, politeness off (tests/crawling.py's shape)."""
+def write_registry(
+    path: Path,
+    base_url: str,
+    *,
+    feeds: tuple[str, ...] = ("/feed/",),
+    sitemaps: tuple[str, ...] = ("/sitemap_index.xml",),
+    listings: tuple[str, ...] = ("/", "/category/local/"),
+    wp_api: bool = True,
+) -> Path:
+    """The `sample` source at ``base_url``, politeness off (tests/crawling.py's shape);
+    the discovery channels may be changed."""
+
+    def toml_list(paths: tuple[str, ...]) -> str:
+        return "[" + ", ".join(f'"{p}"' for p in paths) + "]"
+
     lines = [
         "[sites.sample]",
         f'base_url = "{base_url}/"',
-        'feeds = ["/feed/"]',
-        'sitemaps = ["/sitemap_index.xml"]',
-        'listings = ["/", "/category/local/"]',
+        f"feeds = {toml_list(feeds)}",
+        f"sitemaps = {toml_list(sitemaps)}",
+        f"listings = {toml_list(listings)}",
+        f"wp_api = {str(wp_api).lower()}",
         'listing_links = ["h2.post-box-title a", "h3.post-title a"]',
         f"article_patterns = ['{ARTICLE_PATTERN}']",
         "delay = 0",
@@ -340,6 +370,21 @@ class CrawlRun:
     processes: int
     returncode: int
     stderr_tail: str
+    # The run's crawl_runs row (pages, new, updated, failed, status...).
+    run: dict = field(default_factory=dict)
+
+
+def crawl_settings(workers: int) -> dict[str, str]:
+    """Politeness off (delay 0, 8 requests in flight, AutoThrottle off, robots.txt
+    obeyed) and ``workers`` extraction processes."""
+    return {
+        "AUTOTHROTTLE_ENABLED": "0",
+        "DOWNLOAD_DELAY": "0",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+        "ROBOTSTXT_OBEY": "1",
+        "NEWSARCHIVE_EXTRACT_WORKERS": str(workers),
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 def crawl(
@@ -353,32 +398,47 @@ def crawl(
     """One `newsarchive crawl sample` into a fresh archive under ``workdir``."""
     run_dir = workdir / f"crawl-w{workers}"
     run_dir.mkdir()
-    db = run_dir / "archive.db"
-    settings = {
-        "AUTOTHROTTLE_ENABLED": "0",
-        "DOWNLOAD_DELAY": "0",
-        "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-        "ROBOTSTXT_OBEY": "1",
-        "NEWSARCHIVE_EXTRACT_WORKERS": str(workers),
-        "LOG_LEVEL": "WARNING",
-    }
+    profile_out = profile / f"crawl-w{workers}.collapsed" if profile is not None else None
+    return run_crawl(
+        run_dir,
+        run_dir / "archive.db",
+        registry,
+        crawl_settings(workers),
+        pin=pin,
+        server_cpus=server_cpus,
+        profile_out=profile_out,
+    )
+
+
+def run_crawl(
+    run_dir: Path,
+    db: Path,
+    registry: Path,
+    settings: dict[str, str],
+    *,
+    pin: bool = False,
+    server_cpus: set[int] | None = None,
+    profile_out: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> CrawlRun:
+    """`newsarchive crawl sample --db DB` as a subprocess in ``run_dir`` (an existing
+    archive is crawled again, incrementally), its process tree's RSS and CPU sampled."""
     command = [sys.executable, "-m", "newsarchive", "crawl", "sample", "--db", str(db)]
     command += ["--sites", str(registry)]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
-    if profile is not None:
+    if profile_out is not None:
         # py-spy (pip install py-spy; not a project dependency): collapsed stacks of the
         # crawl and its extraction workers, for flamegraph.pl or a grep.
         spy = Path(sys.executable).with_name("py-spy")
-        out = profile / f"crawl-w{workers}.collapsed"
         spy_command = [str(spy), "record", "--subprocesses", "--rate", "200", "--format", "raw"]
-        command = [*spy_command, "--output", str(out), "--", *command]
+        command = [*spy_command, "--output", str(profile_out), "--", *command]
     if pin:
         command = ["taskset", "-c", "0", *command]
     all_cpus = os.sched_getaffinity(0)
     # The server thread lives in this process: keep it off the crawl's core.
-    os.sched_setaffinity(0, server_cpus if pin else all_cpus)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    os.sched_setaffinity(0, (server_cpus or all_cpus) if pin else all_cpus)
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     stderr_path = run_dir / "stderr.txt"
     try:
         with open(stderr_path, "w") as stderr:
@@ -398,21 +458,23 @@ def crawl(
     finally:
         os.sched_setaffinity(0, all_cpus)
     with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
         archived = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        row = conn.execute("SELECT pages FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        row = conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
     tail = stderr_path.read_text(errors="replace")[-2000:]
     return CrawlRun(
-        workers=workers,
+        workers=int(settings.get("NEWSARCHIVE_EXTRACT_WORKERS", -1)),
         pinned=pin,
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime + sum(sampler.cpu.values()),
         archived=archived,
-        responses=row[0] if row else 0,
+        responses=row["pages"] if row else 0,
         peak_tree_mb=sampler.peak_tree_kb / 1024,
         peak_parent_mb=sampler.peak_root_kb / 1024,
         processes=sampler.most_processes,
         returncode=returncode,
         stderr_tail=tail,
+        run=dict(row) if row else {},
     )
 
 
@@ -461,13 +523,25 @@ def report(
     return "\n".join(lines) + "\n"
 
 
+def publish(table: str, output: Path) -> None:
+    """The report to stdout and to ``output``."""
+    print(table)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(table, encoding="utf-8")
+
+
+def site_options(parser: argparse.ArgumentParser, articles: int, texts: int) -> None:
+    """The options that shape the sample site built from ANT."""
+    parser.add_argument("--articles", type=int, default=articles)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--texts", type=int, default=texts, help="ANT texts joined per article")
+    parser.add_argument("--page-kb", type=int, default=110, help="pad pages to this; 0: off")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=5000)
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    site_options(parser, articles=5000, texts=3)
     parser.add_argument("--workers", default="0,1,2", help="NEWSARCHIVE_EXTRACT_WORKERS values")
-    parser.add_argument("--texts", type=int, default=3, help="ANT texts joined per article")
-    parser.add_argument("--page-kb", type=int, default=110, help="pad pages to this; 0: off")
     parser.add_argument(
         "--extract-pages", type=int, default=1000, help="pages timed for (a) and (b), spread evenly"
     )
@@ -538,10 +612,7 @@ def main() -> None:
                 runs.append(run)
         finally:
             server.stop()
-        table = report(args, facts, a, b, runs)
-        print(table)
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(table, encoding="utf-8")
+        publish(report(args, facts, a, b, runs), args.output)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -37,6 +37,7 @@ from newsarchive.discovery import Entry
 from newsarchive.extract import extract_page
 from newsarchive.items import PageRecord
 from newsarchive.page import clean_url
+from newsarchive.seen import KnownArticles, UrlSet
 from newsarchive.sites import Site, SitesError
 
 log = logging.getLogger(__name__)
@@ -91,10 +92,18 @@ class NewsSpider(scrapy.Spider):
             raise SitesError("spider 'news' needs a site: scrapy crawl news -a url=https://…/")
         self.since = since
         self.refresh = refresh in (True, "1", "true", "yes")
+        # What feeds, sitemaps and the REST API said of an article URL (newsarchive.
+        # discovery.Entry), kept only while its request waits, for the extractor.
         self.hints: dict[str, Entry] = {}
-        self.requested: set[str] = set()
-        self.seen_canonical: set[str] = set()
-        self.known: dict[str, tuple[str, str | None]] = {}
+        # Every URL seen, canonical URL archived and listing asked for, and the archive's
+        # articles: a big site has hundreds of thousands, so 8 bytes each (issue 9;
+        # newsarchive.seen).
+        self.requested = UrlSet()
+        # Article URLs whose page has been read or will never be asked for: hints that
+        # come for them later are of no use.
+        self.done = UrlSet()
+        self.seen_canonical = UrlSet()
+        self.known = KnownArticles()
         self.tried: dict[str, str] = {}
         self.wp_categories: dict[int, str] = {}
         self.wp_tags: dict[int, str] = {}
@@ -108,7 +117,7 @@ class NewsSpider(scrapy.Spider):
         # The shape of this site's article URLs, learned from its feeds, sitemaps and API
         # and from the pages decided to be articles (newsarchive.decide.UrlProfile).
         self.profile = UrlProfile()
-        self.listings_requested: set[str] = set()
+        self.listings_requested = UrlSet()
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
@@ -155,6 +164,11 @@ class NewsSpider(scrapy.Spider):
         """What discovery tried, for the run summary (and the loud empty-crawl error)."""
         self.tried[channel] = outcome
 
+    def finish(self, url: str) -> Entry | None:
+        """An article URL's page is read or will not be asked for: its hints, taken."""
+        self.done.add(url)
+        return self.hints.pop(url, None)
+
     def _discovery(
         self, url: str, callback: Any, priority: int = 10, **kwargs: Any
     ) -> scrapy.Request:
@@ -175,35 +189,44 @@ class NewsSpider(scrapy.Spider):
             self.site.is_article_url(url)
         ):
             self.profile.learn(url)
-        previous = self.hints.get(url)
-        if previous is None:
-            self.hints[url] = entry
-        else:  # the same article from two channels: the more exact one wins
+        hint = self.hints.get(url)
+        if hint is None:
+            hint = entry
+        elif hint is not entry:  # the same article from two channels: the more exact wins
             for name, value in entry.hints().items():
-                if not getattr(previous, name) or entry.authority > previous.authority:
-                    setattr(previous, name, value)
-            previous.authority = max(previous.authority, entry.authority)
+                if not getattr(hint, name) or entry.authority > hint.authority:
+                    setattr(hint, name, value)
+            hint.authority = max(hint.authority, entry.authority)
         if url in self.requested:
+            if hint is entry and entry.hints() and url not in self.done:
+                self.hints[url] = entry  # asked for from a listing, its page still to come
             return None
         if not self.site.is_article_url(url):
             self.drop("outside the article URL patterns")
             self.requested.add(url)
+            self.finish(url)
             return None
-        dated = self.hints[url].published or entry.listed
+        dated = hint.published or entry.listed
         if self.since and dated and dated[:10] < self.since:
             self.drop("older than --since")
             self.requested.add(url)
+            self.finish(url)
             return None
-        if self.wp_pending and not self.hints[url].published:
+        if self.wp_pending and not hint.published:
+            self.hints[url] = hint
             self.deferred.setdefault(url, (found_via, depth))
             return None
         self.requested.add(url)
         self.deferred.pop(url, None)
-        if not self.refresh and url in self.known:
-            _, known_modified = self.known[url]
-            if not later(entry.modified, known_modified):
-                self.stat("known_not_refetched")
-                return None
+        known = not self.refresh and url in self.known
+        if known and not later(entry.modified, self.known.modified(url)):
+            self.finish(url)
+            self.stat("known_not_refetched")
+            return None
+        if hint.hints():
+            self.hints[url] = hint  # until parse_article or article_failed takes it
+        else:
+            self.hints.pop(url, None)
         # Breadth first: an article d links from the start before a listing at d, before
         # an article at d + 1 (feeds and sitemaps count as depth 1).
         return scrapy.Request(
@@ -234,7 +257,9 @@ class NewsSpider(scrapy.Spider):
         self.crawler.signals.connect(self.idle, signal=signals.spider_idle)
         pipeline_archive = getattr(self.crawler, "newsarchive_archive", None)
         if pipeline_archive is not None:
-            self.known = pipeline_archive.known_articles(site.name)
+            known = pipeline_archive.known_articles(site.name)
+            self.known = KnownArticles((url, modified) for url, (_, modified) in known.items())
+            del known
         workers = self.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS")
         if workers > 0:
             # forkserver: workers must not inherit the reactor's threads and sockets.
@@ -307,7 +332,8 @@ class NewsSpider(scrapy.Spider):
         self.wp_pending = False
         waiting, self.deferred = sorted(self.deferred.items()), {}
         for url, (found_via, depth) in waiting:
-            if request := self.article_request(self.hints[url], found_via, depth):
+            entry = self.hints.get(url) or Entry(url=url)
+            if request := self.article_request(entry, found_via, depth):
                 yield request
 
     def idle(self) -> None:
@@ -500,7 +526,12 @@ class NewsSpider(scrapy.Spider):
         self, response: Response, found_via: str = "listing", depth: int = 1
     ) -> AsyncIterator[Any]:
         url = clean_url(response.url)
-        entry = self.hints.get(url) or self.hints.get(clean_url(response.request.url))
+        # Taken, not read: a fetched article's hints are never needed again.
+        entry = self.finish(url)
+        requested_url = clean_url(response.request.url)
+        if requested_url != url:  # redirected: both URLs are done
+            fallback = self.finish(requested_url)
+            entry = entry or fallback
         hints = entry.hints() if entry else None
         header_encoding = http_content_type_encoding(
             response.headers.get("Content-Type", b"").decode("latin-1")
@@ -581,6 +612,7 @@ class NewsSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> Iterator[PageRecord]:
         found_via = failure.request.cb_kwargs.get("found_via", "listing")
+        self.finish(clean_url(failure.request.url))
         if failure.check(HttpError):
             status = failure.value.response.status
             self.drop(f"HTTP {status}")
