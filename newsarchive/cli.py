@@ -691,6 +691,14 @@ def crawl(
     failed = False
     for result in results:
         run = result.run or {}
+        if result.status == "unreachable":  # nothing was fetched: the one line says it
+            failed = True
+            click.echo(
+                f"error: {result.tried['the site']}; check the URL ({result.tried['url']}),"
+                " the network, or whether the site is up",
+                err=True,
+            )
+            continue
         click.echo(
             f"{result.source}: {result.status}: {run.get('pages', 0)} pages fetched,"
             f" {run.get('new', 0)} new, {run.get('updated', 0)} updated,"
@@ -705,14 +713,6 @@ def crawl(
             )
         if result.status == "interrupted":
             continue  # said below
-        if result.status == "unreachable":
-            failed = True
-            click.echo(
-                f"error: {result.tried['the site']}; check the URL ({result.tried['url']}),"
-                " the network, or whether the site is up",
-                err=True,
-            )
-            continue
         if not result.ok:
             failed = True
             click.echo(
