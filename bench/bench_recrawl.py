@@ -221,23 +221,30 @@ def probe_event(samples: list[dict], event: str) -> dict:
 
 
 def growth(samples: list[dict], key: str = "requested") -> dict[str, float]:
-    """RSS against URLs seen: the least-squares slope in MB per 100,000 (beyond the first
-    10 % of the URLs, past start-up), and the plain difference end - start."""
-    points = [(s[key], s["rss_kb"]) for s in samples if s.get("event") != "deep" and key in s]
-    if not points:
+    """RSS against URLs seen, past start-up (the first 10 % of the URLs): the
+    least-squares slope in MB per 100,000, and the plain difference end - start over the
+    URLs seen in between. And, once every URL is seen, RSS against the responses that
+    still come (the queued URLs fetched), in MB per 100,000 responses."""
+    rows = [s for s in samples if s.get("event") != "deep" and key in s]
+    if not rows:
         return {}
-    top = max(x for x, _ in points)
-    fit = [(x, y) for x, y in points if x >= 0.1 * top]
-    result = {"seen": top, "samples": len(fit)}
-    if len(fit) >= 3 and len({x for x, _ in fit}) >= 2:
-        slope = statistics.linear_regression([x for x, _ in fit], [y for _, y in fit]).slope
-        result["fit_mb"] = slope * 100_000 / 1024
-    first = next((y for x, y in points if x > 0), points[0][1])
-    closed = probe_event(samples, "closed") or {"rss_kb": points[-1][1]}
-    result["rss_start_mb"] = first / 1024
-    result["rss_end_mb"] = closed["rss_kb"] / 1024
-    if top:
-        result["diff_mb"] = (closed["rss_kb"] - first) / 1024 * 100_000 / top
+    top = max(s[key] for s in rows)
+    past = [s for s in rows if s[key] >= 0.1 * top]
+    result = {"seen": top, "samples": len(past)}
+    if len(past) >= 3 and len({s[key] for s in past}) >= 2:
+        fit = statistics.linear_regression([s[key] for s in past], [s["rss_kb"] for s in past])
+        result["fit_mb"] = fit.slope * 100_000 / 1024
+    start, end = past[0], probe_event(samples, "closed") or rows[-1]
+    result["rss_start_mb"] = start["rss_kb"] / 1024
+    result["rss_end_mb"] = end["rss_kb"] / 1024
+    if top > start[key]:
+        result["diff_mb"] = (end["rss_kb"] - start["rss_kb"]) / 1024 * 100_000 / (top - start[key])
+    all_seen = next(s for s in rows if s[key] == top)
+    fetched = end.get("responses", 0) - all_seen.get("responses", 0)
+    if fetched >= 10_000:
+        grown = end["rss_kb"] - all_seen["rss_kb"]
+        result["fetch_mb"] = grown / 1024 * 100_000 / fetched
+        result["fetched"] = fetched
     return result
 
 
@@ -343,6 +350,8 @@ def crawl_section(
                 f"{ends[name].get(structure, '')} ({deep[name].get(structure, 0) / 1024:.0f} KB)"
                 for name in runs
             ]
+            if structure == "profile":  # a Counter of URL shapes: its length is URLs learned
+                cells = [cell.replace(" (", " learned (", 1) for cell in cells]
             lines.append(f"| {structure} | " + " | ".join(cells) + " |")
     for name in runs:
         stats = ", ".join(
@@ -360,17 +369,21 @@ def memory_section(
     lines = [
         "## Memory per seen URL",
         "",
-        "| variant | URLs seen | pages recorded | wall s | CPU s | crawl RSS start → end (MB)"
-        " | MB per 100k seen: fit / end − start | peak RSS tree (MB) |",
-        "| --- | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+        "| variant | URLs seen | pages recorded | wall s | CPU s | crawl RSS at 10 % of the"
+        " URLs → end (MB) | MB per 100k seen: fit / end − start | MB per 100k fetched once"
+        " all are seen | peak RSS tree (MB) |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: |",
     ]
     nan = float("nan")
     for name, (run, _, grown) in bulk.items():
+        fetching = (
+            f"{grown['fetch_mb']:.1f} ({grown['fetched']} fetched)" if "fetch_mb" in grown else ""
+        )
         lines.append(
             f"| {name} | {grown.get('seen', 0)} | {run.responses} | {run.wall:.1f} | "
             f"{run.cpu:.1f} | {grown.get('rss_start_mb', 0):.0f} → "
             f"{grown.get('rss_end_mb', 0):.0f} | {grown.get('fit_mb', nan):.1f} / "
-            f"{grown.get('diff_mb', nan):.1f} | {run.peak_tree_mb:.0f} |"
+            f"{grown.get('diff_mb', nan):.1f} | {fetching} | {run.peak_tree_mb:.0f} |"
         )
     deep = {name: probe_event(s, "deep").get("bytes", {}) for name, (_, s, _) in bulk.items()}
     closed = {name: probe_event(s, "closed") for name, (_, s, _) in bulk.items()}
