@@ -310,7 +310,7 @@ def stats(as_json: bool, sites_file: Path | None, db_path: Path) -> None:
     with opened(db_path, create=False) as archive:
         archive.reap_dead_runs()  # a run whose process died shows as "killed"
         figures = archive.stats()
-    health = _source_health(db_path, sites_file)
+        health = _source_health(archive, sites_file)
     if as_json:
         figures["health"] = [h.as_dict() for h in health]
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -359,11 +359,10 @@ def stats(as_json: bool, sites_file: Path | None, db_path: Path) -> None:
         _echo_health(health)
 
 
-def _source_health(db_path: Path, sites_file: Path | None) -> list:
+def _source_health(archive: Archive, sites_file: Path | None) -> list:
     from newsarchive.health import assess_all, registry_intervals
 
-    with opened(db_path, create=False) as archive:
-        return assess_all(archive.source_activity(), registry_intervals(sites_file))
+    return assess_all(archive.source_activity(), registry_intervals(sites_file))
 
 
 def _percent(value: float | None) -> str:
@@ -412,7 +411,8 @@ def health(check: bool, as_json: bool, sites_file: Path | None, db_path: Path) -
 
         newsarchive health --check || mail -s "newsarchive" me@example.org
     """
-    report = _source_health(db_path, sites_file)
+    with opened(db_path, create=False) as archive:
+        report = _source_health(archive, sites_file)
     if as_json:
         click.echo(json.dumps([h.as_dict() for h in report], ensure_ascii=False, indent=2))
     elif report:

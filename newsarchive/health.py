@@ -163,8 +163,6 @@ def assess(
         }
         unhealthy += _quality_drop(newest)
 
-    if not runs and not newest:
-        health.state = "new"
     health.kinds = [kind for kind, _ in unhealthy + warnings]
     health.flags = [text for _, text in unhealthy + warnings]
     if unhealthy:
