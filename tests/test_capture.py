@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import io
 import sqlite3
 from pathlib import Path
 
@@ -389,3 +390,76 @@ def test_schema_5_adds_the_columns_to_an_older_archive(tmp_path):
         for table in ("pages", "articles"):
             columns = archive.db[table].columns_dict
             assert {"warc_file", "warc_offset", "warc_length", "warc_digest"} <= set(columns)
+
+
+# --- the capture in Datasette ------------------------------------------------------------
+
+
+def datasette_get(db_path: Path, *paths: str) -> list:
+    import asyncio
+
+    from newsarchive.web import build_datasette
+
+    ds = build_datasette(db_path)
+
+    async def run():
+        return [await ds.client.get(path) for path in paths]
+
+    return asyncio.run(run())
+
+
+def test_the_article_page_links_to_its_capture_served_inertly(crawled):
+    db = crawled["db"]
+    article = next(db.query("SELECT id, url FROM articles ORDER BY id LIMIT 1"))
+    page, text, warc = datasette_get(
+        crawled["dir"] / "archive.db",
+        f"/archive/articles/{article['id']}",
+        f"/-/capture/articles/{article['id']}",
+        f"/-/capture/articles/{article['id']}.warc",
+    )
+    assert f'href="/-/capture/articles/{article["id"]}"' in page.text
+    assert f'href="/-/capture/articles/{article["id"]}.warc"' in page.text
+    assert text.status_code == 200
+    assert text.headers["content-type"] == "text/plain; charset=utf-8"
+    assert text.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in text.headers["content-security-policy"]
+    assert f"WARC-Target-URI: {article['url']}" in text.text and "<html" in text.text
+    assert warc.headers["content-type"] == "application/warc"
+    assert warc.headers["content-disposition"].startswith("attachment")
+    (record,) = [
+        (r.rec_type, r.rec_headers.get_header("WARC-Target-URI"))
+        for r in ArchiveIterator(io.BytesIO(warc.content))
+    ]
+    assert record == ("response", article["url"])
+
+
+def test_a_page_row_links_to_its_capture(crawled):
+    row = next(crawled["db"].query("SELECT id, url FROM pages WHERE status = 404"))
+    page, text = datasette_get(
+        crawled["dir"] / "archive.db",
+        f"/archive/pages/{row['id']}",
+        f"/-/capture/pages/{row['id']}",
+    )
+    assert f'href="/-/capture/pages/{row["id"]}.warc"' in page.text
+    assert text.status_code == 200 and "HTTP 404" in text.text
+
+
+def test_a_row_cannot_send_the_capture_route_outside_the_warc_folder(archive):
+    page = PageRecord("https://www.example.dz/", "start", "not-article", "listing")
+    page.capture = Capture("warc/../archive.db", 0, 100, "sha1:x")
+    archive.record_pages(
+        [page, PageRecord("https://www.example.dz/2", "start", "error", "HTTP 500")]
+    )
+    path = archive.path
+    archive.close()
+    escaped, missing, unknown, other = datasette_get(
+        path,
+        "/-/capture/pages/1",
+        "/-/capture/pages/2",
+        "/-/capture/pages/99",
+        "/-/capture/sources/1",
+    )
+    assert escaped.status_code == missing.status_code == unknown.status_code == 404
+    assert b"SQLite" not in escaped.content
+    assert "text/html" not in escaped.headers["content-type"]
+    assert other.status_code == 404

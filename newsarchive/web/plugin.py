@@ -39,7 +39,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
 from newsarchive.arabic.bidi import balance_bidi
-from newsarchive.web import labels, saved
+from newsarchive.web import capture, labels, saved
 from newsarchive.web.cells import readable_cell, url_html
 from newsarchive.web.errors import error_page, error_status
 from newsarchive.web.tablepage import column_choice, default_columns_middleware, page_words
@@ -170,6 +170,7 @@ def register_routes(datasette):
         (r"^/-/health$", health_page),
         (r"^/-/saved-searches$", saved.saved_searches_page),
         (r"^/-/feeds/(?P<name>[^/]+)\.atom$", saved.feed),
+        (capture.ROUTE, capture.capture_page),
     ]
 
 
@@ -218,7 +219,9 @@ def http_url(url: str | None) -> str | None:
 def render_cell(row, value, column, table, database, datasette):
     if value is None or not _ours(datasette, database):
         return None
-    if table == "articles":
+    if column == "warc_file" and table in ("articles", "pages"):
+        cell = capture.capture_cell(datasette, table, row, value)
+    elif table == "articles":
         cell = _article_cell(row, value, column, datasette, database)
     elif table == "pages" and column == "signals":
         cell = signals_html(value)
