@@ -444,6 +444,56 @@ def reindex(db_path: Path) -> None:
     click.echo(f"reindexed {count} articles")
 
 
+@cli.group()
+def warc() -> None:
+    """The WARC captures of crawled pages (kept in warc/SOURCE/ beside the archive)."""
+
+
+@warc.command("export")
+@click.option("--source", required=True, help="The source whose captures to export.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only captures made on or after DATE (YYYY-MM-DD, UTC).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="NAME.wacz (default: SOURCE.wacz, or SOURCE-since-DATE.wacz) or NAME.warc.gz.",
+)
+@db_option
+def warc_export(
+    source: str, since: datetime.datetime | None, output: Path | None, db_path: Path
+) -> None:
+    """Write a source's captures as a WACZ (or one WARC file) for replay tools.
+
+    Every response the crawls fetched (articles, listings, feeds, sitemaps,
+    robots.txt, redirects, errors), byte for byte as captured, with a CDXJ index and
+    the source's articles as the collection's pages. ReplayWeb.page and pywb open it.
+
+    Example:
+
+        newsarchive warc export --source elmaouid --since 2026-12-01
+
+        newsarchive warc export --source elmaouid -o elmaouid.warc.gz
+    """
+    from newsarchive.warcexport import ExportError, export
+
+    day = since.date().isoformat() if since else None
+    output = output or Path(f"{source}-since-{day}.wacz" if day else f"{source}.wacz")
+    try:
+        result = export(db_path, source, output, day)
+    except (ExportError, ArchiveError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{result.path}: {result.responses} responses ({result.records} records) from"
+        f" {result.files} WARC files" + (f", {result.pages} article pages" if result.pages else "")
+    )
+    for name in result.damaged:
+        click.echo(f"warning: {name} ends in a damaged record; what came before it is in", err=True)
+
+
 def _scrapy_log_level(ctx: click.Context) -> str | None:
     """Scrapy's log level for -v (INFO) and -vv (DEBUG); None (no log) without."""
     verbose = ctx.find_root().params.get("verbose", 0)

@@ -463,3 +463,105 @@ def test_a_row_cannot_send_the_capture_route_outside_the_warc_folder(archive):
     assert b"SQLite" not in escaped.content
     assert "text/html" not in escaped.headers["content-type"]
     assert other.status_code == 404
+
+
+# --- export for replay tools -------------------------------------------------------------
+
+
+def test_export_writes_a_valid_wacz_of_every_capture(crawled, tmp_path):
+    import json
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from newsarchive.cli import cli
+
+    out = tmp_path / "sample.wacz"
+    db = str(crawled["dir"] / "archive.db")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "warc",
+            "export",
+            "--source",
+            "sample",
+            "--since",
+            "2000-01-01",
+            "-o",
+            str(out),
+            "--db",
+            db,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    responses = [r for r in crawled["records"] if r["type"] == "response"]
+    assert f"{len(responses)} responses" in result.output
+    with zipfile.ZipFile(out) as wacz:
+        names = wacz.namelist()
+        assert {"datapackage.json", "indexes/index.cdx", "pages/pages.jsonl"} <= set(names)
+        package = json.loads(wacz.read("datapackage.json"))
+        for resource in package["resources"]:
+            data = wacz.read(resource["path"])
+            assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+            assert resource["bytes"] == len(data)
+        (warc_name,) = [n for n in names if n.startswith("archive/")]
+        # Stored, not deflated: replay tools read records by range.
+        assert wacz.getinfo(warc_name).compress_type == zipfile.ZIP_STORED
+        warc = wacz.read(warc_name)
+        records = list(ArchiveIterator(io.BytesIO(warc)))
+        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines()[1:]]
+        index = wacz.read("indexes/index.cdx").decode().splitlines()
+    copied = sorted(
+        r.rec_headers.get_header("WARC-Target-URI") for r in records if r.rec_type == "response"
+    )
+    assert copied == sorted(r["url"] for r in responses)
+    articles = {
+        row["url"]: row["title"] for row in crawled["db"].query("SELECT url, title FROM articles")
+    }
+    assert {p["url"]: p["title"] for p in pages} == articles
+    # Every CDXJ line locates its record in the WARC (how replay tools find a page).
+    assert len(index) >= len(responses)
+    for line in index:
+        entry = json.loads(line.split(" ", 2)[2])
+        assert entry["filename"] == warc_name.removeprefix("archive/")
+        start, length = int(entry["offset"]), int(entry["length"])
+        record = next(iter(ArchiveIterator(io.BytesIO(warc[start : start + length]))))
+        assert record.rec_headers.get_header("WARC-Target-URI") == entry["url"]
+    indexed = {json.loads(line.split(" ", 2)[2])["url"] for line in index}
+    assert set(articles) <= indexed
+
+
+def test_export_as_one_warc_file_and_loud_when_there_is_nothing(crawled, tmp_path):
+    from click.testing import CliRunner
+
+    from newsarchive.cli import cli
+
+    db = str(crawled["dir"] / "archive.db")
+    out = tmp_path / "sample.warc.gz"
+    done = CliRunner().invoke(
+        cli, ["warc", "export", "--source", "sample", "-o", str(out), "--db", db]
+    )
+    assert done.exit_code == 0, done.output
+    kinds = [r.rec_type for r in ArchiveIterator(open(out, "rb"))]  # noqa: SIM115
+    assert kinds[0] == "warcinfo" and kinds.count("response") == len(
+        [r for r in crawled["records"] if r["type"] == "response"]
+    )
+    future = CliRunner().invoke(
+        cli,
+        [
+            "warc",
+            "export",
+            "--source",
+            "sample",
+            "--since",
+            "2999-01-01",
+            "-o",
+            str(tmp_path / "x.wacz"),
+            "--db",
+            db,
+        ],
+    )
+    assert future.exit_code == 1 and "no captures of sample since 2999-01-01" in future.output
+    assert not (tmp_path / "x.wacz").exists()
+    unknown = CliRunner().invoke(cli, ["warc", "export", "--source", "nope", "--db", db])
+    assert unknown.exit_code == 1 and "no WARC files for nope" in unknown.output
