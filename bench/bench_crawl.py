@@ -31,6 +31,12 @@ carry: a "latest news" sidebar widget of other articles' headlines (links, thumb
 dates) and an inline script. ``--page-kb 0`` serves the pages unpadded.
 
 Writes a Markdown table to stdout and to bench/results/crawl.md; asserts nothing.
+
+Capture overhead (issue 8): ``--compare-warc`` skips (a) and (b) and crawls, for each
+``--workers`` value, with WARC capture on and off (NEWSARCHIVE_WARC, the same site and
+server, ``--rounds`` times alternating which goes first), and reports pages/s with and
+without, their ratio, and the WARC written: MB per 1,000 archived articles (discovery
+pages included) and per response. Written to bench/results/capture.md.
 """
 
 from __future__ import annotations
@@ -72,6 +78,7 @@ from newsarchive.sites import load_sites  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "corpora" / "ant-v2.1"
 RESULTS = REPO / "bench" / "results" / "crawl.md"
+CAPTURE_RESULTS = REPO / "bench" / "results" / "capture.md"
 FIELD_RE = {name: re.compile(rf"<{name}>(.*?)</{name}>", re.S) for name in ("URL", "TITLE", "TEXT")}
 # The registry entry tests/crawling.py writes, with politeness off (delay 0, 8 in flight).
 ARTICLE_PATTERN = r"^/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$"
@@ -372,12 +379,15 @@ class CrawlRun:
     stderr_tail: str
     # The run's crawl_runs row (pages, new, updated, failed, status...).
     run: dict = field(default_factory=dict)
+    # Bytes of WARC the crawl wrote (warc/ beside its archive); None: capture off.
+    warc_bytes: int | None = None
 
 
-def crawl_settings(workers: int) -> dict[str, str]:
+def crawl_settings(workers: int, warc: bool = True) -> dict[str, str]:
     """Politeness off (delay 0, 8 requests in flight, AutoThrottle off, robots.txt
-    obeyed) and ``workers`` extraction processes."""
+    obeyed), ``workers`` extraction processes, WARC capture on or off."""
     return {
+        "NEWSARCHIVE_WARC": "1" if warc else "0",
         "AUTOTHROTTLE_ENABLED": "0",
         "DOWNLOAD_DELAY": "0",
         "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
@@ -394,20 +404,26 @@ def crawl(
     pin: bool,
     server_cpus: set[int],
     profile: Path | None = None,
+    warc: bool = True,
+    name: str = "",
 ) -> CrawlRun:
     """One `newsarchive crawl sample` into a fresh archive under ``workdir``."""
-    run_dir = workdir / f"crawl-w{workers}"
+    run_dir = workdir / (name or f"crawl-w{workers}")
     run_dir.mkdir()
-    profile_out = profile / f"crawl-w{workers}.collapsed" if profile is not None else None
-    return run_crawl(
+    profile_out = profile / f"{run_dir.name}.collapsed" if profile is not None else None
+    run = run_crawl(
         run_dir,
         run_dir / "archive.db",
         registry,
-        crawl_settings(workers),
+        crawl_settings(workers, warc),
         pin=pin,
         server_cpus=server_cpus,
         profile_out=profile_out,
     )
+    if warc:
+        run.warc_bytes = sum(f.stat().st_size for f in (run_dir / "warc").rglob("*.warc.gz"))
+    shutil.rmtree(run_dir, ignore_errors=True)  # a 5,000-page crawl keeps ~0.2 GB of WARC
+    return run
 
 
 def run_crawl(
@@ -481,6 +497,18 @@ def run_crawl(
 # --- report -----------------------------------------------------------------------------
 
 
+def _heading(title: str, facts: dict[str, str]) -> list[str]:
+    """A report's title, the command that made it and the facts of the run."""
+    return [
+        f"# {title} ({time.strftime('%Y-%m-%d %H:%M')})",
+        "",
+        "`" + " ".join(["python bench/bench_crawl.py", *sys.argv[1:]]) + "`",
+        "",
+        *(f"- {name}: {value}" for name, value in facts.items()),
+        "",
+    ]
+
+
 def report(
     args: argparse.Namespace,
     facts: dict[str, str],
@@ -489,12 +517,7 @@ def report(
     runs: list[CrawlRun],
 ) -> str:
     lines = [
-        f"# Crawl benchmark ({time.strftime('%Y-%m-%d %H:%M')})",
-        "",
-        "`" + " ".join(["python bench/bench_crawl.py", *sys.argv[1:]]) + "`",
-        "",
-        *(f"- {name}: {value}" for name, value in facts.items()),
-        "",
+        *_heading("Crawl benchmark", facts),
         "| measure | pages/s | vs (a) | pages per CPU-s | peak RSS tree / parent (MB) | notes |",
         "| --- | ---: | ---: | ---: | --- | --- |",
         f"| (a) trafilatura.bare_extraction, 1 process | {a[1]:.1f} | 1.00 | {a[0]:.1f} | | "
@@ -523,6 +546,62 @@ def report(
     return "\n".join(lines) + "\n"
 
 
+def report_capture(facts: dict[str, str], pairs: list[tuple[CrawlRun, CrawlRun]]) -> str:
+    """Capture overhead: each (with WARC, without) pair of crawls, and the WARC's size."""
+    lines = [
+        *_heading("Capture (WARC) overhead", facts),
+        "| crawl | pages/s with WARC | pages/s without | ratio | pages per CPU-s with / without"
+        " | peak RSS tree with / without (MB) | WARC MB | MB per 1,000 articles"
+        " | KB per response |",
+        "| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |",
+    ]
+    for on, off in pairs:
+        where = "taskset -c 0 (1 core)" if on.pinned else f"unpinned ({os.cpu_count()} cores)"
+        with_rate, without = on.archived / on.wall, off.archived / off.wall
+        megabytes = (on.warc_bytes or 0) / 1e6
+        lines.append(
+            f"| W={on.workers}, {where}, {on.archived} / {off.archived} archived"
+            f" | {with_rate:.1f} | {without:.1f} | {with_rate / without:.2f}"
+            f" | {on.archived / on.cpu:.1f} / {off.archived / off.cpu:.1f}"
+            f" | {on.peak_tree_mb:.0f} / {off.peak_tree_mb:.0f} | {megabytes:.1f}"
+            f" | {megabytes / max(1, on.archived) * 1000:.1f}"
+            f" | {(on.warc_bytes or 0) / 1000 / max(1, on.responses):.1f} |"
+        )
+    lines += [
+        "",
+        "Target: pages/s with WARC >= 0.9x without. The WARC holds every response (articles,",
+        "listings, feeds, sitemaps, robots.txt; request, response and metadata records, each",
+        "gzipped), so MB per 1,000 articles counts the discovery pages too.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def compare_warc(
+    workdir: Path, registry: Path, workers: list[int], rounds: int, server_cpus: set[int]
+) -> list[tuple[CrawlRun, CrawlRun]]:
+    """For each worker count, ``rounds`` pairs of crawls with and without WARC,
+    alternating which goes first; each pair's runs, with capture first."""
+    pairs = []
+    for w in workers:
+        for round_no in range(rounds):
+            runs = {}
+            for warc in (True, False) if round_no % 2 == 0 else (False, True):
+                name = f"crawl-w{w}-r{round_no}-{'warc' if warc else 'nowarc'}"
+                runs[warc] = run = crawl(
+                    workdir, registry, w, w <= 1, server_cpus, warc=warc, name=name
+                )
+                print(
+                    f"W={w} {'with' if warc else 'without'} WARC: {run.archived} in"
+                    f" {run.wall:.1f} s = {run.archived / run.wall:.1f} pages/s"
+                    + (f", {run.warc_bytes / 1e6:.1f} MB of WARC" if warc else ""),
+                    flush=True,
+                )
+                if run.returncode:
+                    print(run.stderr_tail, file=sys.stderr)
+            pairs.append((runs[True], runs[False]))
+    return pairs
+
+
 def publish(table: str, output: Path) -> None:
     """The report to stdout and to ``output``."""
     print(table)
@@ -549,7 +628,15 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=Path, help="record each crawl with py-spy into this folder"
     )
+    parser.add_argument(
+        "--compare-warc",
+        action="store_true",
+        help="crawl with and without WARC capture instead (bench/results/capture.md)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="pairs per worker count")
     args = parser.parse_args()
+    if args.compare_warc and args.output == RESULTS:
+        args.output = CAPTURE_RESULTS
     workers = [int(w) for w in args.workers.split(",") if w.strip()]
     cpus = sorted(os.sched_getaffinity(0))
     server_cpus = set(cpus[1:]) or set(cpus)
@@ -584,6 +671,11 @@ def main() -> None:
                 f"trafilatura {trafilatura.__version__}",
             }
             print(*(f"{k}: {v}" for k, v in facts.items()), sep="\n", flush=True)
+            if args.compare_warc:
+                registry = write_registry(workdir / "sites.toml", server.base_url)
+                pairs = compare_warc(workdir, registry, workers, args.rounds, server_cpus)
+                publish(report_capture(facts, pairs), args.output)
+                return
             rules = load_sites()["sample"].extraction
             # The pages are alike, so an even spread of them times (a) and (b) as well as
             # all of them, in a fraction of the time on a 5,000-page run.

@@ -679,7 +679,9 @@ def crawl(
     Discovery uses robots.txt sitemaps, feeds, sitemaps, the WordPress REST API and
     listing pages, politely (robots.txt and its Crawl-delay, AutoThrottle, retries
     that honour Retry-After). Known articles are not fetched again unless a feed or
-    sitemap says they changed.
+    sitemap says they changed. Every response fetched is kept as WARC in
+    warc/SOURCE/ beside the archive (--no-warc, or `warc = false` for a source, keeps
+    none); `newsarchive warc export` packs them for replay tools.
 
     Ctrl-C or SIGTERM stops it within 10 s: the pages in hand are archived, the run
     is "interrupted" and the next crawl resumes where it stopped; a second Ctrl-C

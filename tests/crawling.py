@@ -5,6 +5,7 @@ user runs it."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,26 @@ def run_crawl(
     return subprocess.run(
         command, capture_output=True, text=True, timeout=300, cwd=db.parent, check=False
     )
+
+
+def check_captures(archive_dir: Path) -> int:
+    """Every WARC file of the archive in ``archive_dir`` reads to its end (no record cut
+    short, however the crawl stopped), and every ``pages`` row's capture reads back as
+    the response to its URL. Returns how many pages rows have one."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from newsarchive.capture import read_capture
+
+    for path in sorted((archive_dir / "warc").rglob("*.warc.gz")):
+        with open(path, "rb") as handle:
+            for record in ArchiveIterator(handle):
+                record.raw_stream.read()
+    with sqlite3.connect(archive_dir / "archive.db") as conn:
+        rows = conn.execute(
+            "SELECT url, status, warc_file, warc_offset, warc_length FROM pages"
+            " WHERE warc_file IS NOT NULL"
+        ).fetchall()
+    for url, status, *where in rows:
+        got = read_capture(archive_dir, *where)
+        assert (got.url, got.status) == (url, status), where
+    return len(rows)

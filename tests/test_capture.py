@@ -468,31 +468,22 @@ def test_a_row_cannot_send_the_capture_route_outside_the_warc_folder(archive):
 # --- export for replay tools -------------------------------------------------------------
 
 
-def test_export_writes_a_valid_wacz_of_every_capture(crawled, tmp_path):
-    import json
-    import zipfile
-
+def export(crawled, *args: str):
+    """`newsarchive warc export --source sample ARGS` on the crawled archive."""
     from click.testing import CliRunner
 
     from newsarchive.cli import cli
 
-    out = tmp_path / "sample.wacz"
     db = str(crawled["dir"] / "archive.db")
-    result = CliRunner().invoke(
-        cli,
-        [
-            "warc",
-            "export",
-            "--source",
-            "sample",
-            "--since",
-            "2000-01-01",
-            "-o",
-            str(out),
-            "--db",
-            db,
-        ],
-    )
+    return CliRunner().invoke(cli, ["warc", "export", "--source", "sample", *args, "--db", db])
+
+
+def test_export_writes_a_valid_wacz_of_every_capture(crawled, tmp_path):
+    import json
+    import zipfile
+
+    out = tmp_path / "sample.wacz"
+    result = export(crawled, "--since", "2000-01-01", "-o", str(out))
     assert result.exit_code == 0, result.output
     responses = [r for r in crawled["records"] if r["type"] == "response"]
     assert f"{len(responses)} responses" in result.output
@@ -508,16 +499,15 @@ def test_export_writes_a_valid_wacz_of_every_capture(crawled, tmp_path):
         # Stored, not deflated: replay tools read records by range.
         assert wacz.getinfo(warc_name).compress_type == zipfile.ZIP_STORED
         warc = wacz.read(warc_name)
-        records = list(ArchiveIterator(io.BytesIO(warc)))
         pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines()[1:]]
         index = wacz.read("indexes/index.cdx").decode().splitlines()
-    copied = sorted(
+    records = list(ArchiveIterator(io.BytesIO(warc)))
+    copied = [
         r.rec_headers.get_header("WARC-Target-URI") for r in records if r.rec_type == "response"
-    )
-    assert copied == sorted(r["url"] for r in responses)
-    articles = {
-        row["url"]: row["title"] for row in crawled["db"].query("SELECT url, title FROM articles")
-    }
+    ]
+    assert sorted(copied) == sorted(r["url"] for r in responses)
+    query = "SELECT url, title FROM articles"
+    articles = {row["url"]: row["title"] for row in crawled["db"].query(query)}
     assert {p["url"]: p["title"] for p in pages} == articles
     # Every CDXJ line locates its record in the WARC (how replay tools find a page).
     assert len(index) >= len(responses)
@@ -532,36 +522,25 @@ def test_export_writes_a_valid_wacz_of_every_capture(crawled, tmp_path):
 
 
 def test_export_as_one_warc_file_and_loud_when_there_is_nothing(crawled, tmp_path):
+    out = tmp_path / "sample.warc.gz"
+    done = export(crawled, "-o", str(out))
+    assert done.exit_code == 0, done.output
+    with open(out, "rb") as handle:
+        kinds = [r.rec_type for r in ArchiveIterator(handle)]
+    responses = [r for r in crawled["records"] if r["type"] == "response"]
+    assert kinds[0] == "warcinfo" and kinds.count("response") == len(responses)
+    future = export(crawled, "--since", "2999-01-01", "-o", str(tmp_path / "x.wacz"))
+    assert future.exit_code == 1 and "no captures of sample since 2999-01-01" in future.output
+    assert not (tmp_path / "x.wacz").exists()
+    bad_name = export(crawled, "-o", str(tmp_path / "y.zip"))
+    assert bad_name.exit_code == 1 and "NAME.wacz or NAME.warc.gz" in bad_name.output
+
+
+def test_export_of_a_source_never_captured_says_so(tmp_path):
     from click.testing import CliRunner
 
     from newsarchive.cli import cli
 
-    db = str(crawled["dir"] / "archive.db")
-    out = tmp_path / "sample.warc.gz"
-    done = CliRunner().invoke(
-        cli, ["warc", "export", "--source", "sample", "-o", str(out), "--db", db]
-    )
-    assert done.exit_code == 0, done.output
-    kinds = [r.rec_type for r in ArchiveIterator(open(out, "rb"))]  # noqa: SIM115
-    assert kinds[0] == "warcinfo" and kinds.count("response") == len(
-        [r for r in crawled["records"] if r["type"] == "response"]
-    )
-    future = CliRunner().invoke(
-        cli,
-        [
-            "warc",
-            "export",
-            "--source",
-            "sample",
-            "--since",
-            "2999-01-01",
-            "-o",
-            str(tmp_path / "x.wacz"),
-            "--db",
-            db,
-        ],
-    )
-    assert future.exit_code == 1 and "no captures of sample since 2999-01-01" in future.output
-    assert not (tmp_path / "x.wacz").exists()
-    unknown = CliRunner().invoke(cli, ["warc", "export", "--source", "nope", "--db", db])
-    assert unknown.exit_code == 1 and "no WARC files for nope" in unknown.output
+    db = str(tmp_path / "archive.db")
+    result = CliRunner().invoke(cli, ["warc", "export", "--source", "nope", "--db", db])
+    assert result.exit_code == 1 and "no WARC files for nope" in result.output

@@ -30,7 +30,7 @@ from click.testing import CliRunner
 from newsarchive import stopping
 from newsarchive.cli import cli
 from newsarchive.samplesite import DEFAULT_SEEDS_DIR, build_site, serve
-from tests.crawling import REPO, run_crawl, write_sites
+from tests.crawling import REPO, check_captures, run_crawl, write_sites
 
 # What a stop must take at most, signal to exit; nothing tighter is measured.
 STOP_WITHIN = 10
@@ -194,6 +194,8 @@ def test_ctrl_c_to_the_process_group_stops_a_crawl_that_resumes(tmp_path, site, 
         assert run["status"] == "interrupted"
         assert run["new"] == archived(db) and run["updated"] == 0
         assert run["finished"] is not None
+        # The WARC files were closed on a record boundary, every page row's record in.
+        assert check_captures(tmp_path) >= (run["new"] or 0)
         if moment != "mid-crawl":
             return  # resuming is the same whenever it stopped, and costs a crawl
         resumed = run_crawl(db, sites, "sample", settings=SETTINGS)
@@ -249,6 +251,8 @@ def test_a_second_ctrl_c_stops_at_once_and_the_next_crawl_starts_afresh(tmp_path
         assert (run["status"], run["new"]) == ("interrupted", archived(db))
         # Scrapy had no time to write its queues: the next crawl starts afresh.
         assert not (tmp_path / "jobs" / "sample").exists()
+        # Even so, the WARC files end on a record boundary (newsarchive.capture.freeze_all).
+        assert check_captures(tmp_path) >= run["new"]
         server.latency = 0.0
         again = run_crawl(db, sites, "sample", settings=SETTINGS)
     assert again.returncode == 0, again.stderr[-3000:]
