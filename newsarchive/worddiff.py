@@ -416,16 +416,18 @@ def summary_html(diff: TextDiff) -> Markup:
     """The counts of a diff in one line: words added, removed, respelt."""
     if not diff.changed:
         return Markup('<p class="diff-summary">لا تغيير في النص.</p>')
+    counts = (
+        (diff.added, "diff-count-added", "أضيفت {}"),
+        (diff.removed, "diff-count-removed", "حُذفت {}"),
+        (diff.minor, "diff-count-minor", "تغيّر رسم {} فقط (تشكيل أو همزة أو أرقام)"),
+    )
     parts = [
-        Markup('<span class="diff-count-added">أضيفت {}</span>').format(count_ar(diff.added)),
-        Markup('<span class="diff-count-removed">حُذفت {}</span>').format(count_ar(diff.removed)),
+        Markup('<span class="{}">{}</span>').format(css, words.format(count_ar(number)))
+        for number, css, words in counts
+        if number
     ]
-    if diff.minor:
-        parts.append(
-            Markup(
-                '<span class="diff-count-minor">تغيّر رسم {} فقط (تشكيل أو همزة أو أرقام)</span>'
-            ).format(count_ar(diff.minor))
-        )
+    if not parts:  # punctuation or paragraph breaks alone
+        parts = [Markup("لم تتغير الكلمات، بل علامات الترقيم أو تقسيم الفقرات")]
     return Markup('<p class="diff-summary">{}</p>').format(Markup(" · ").join(parts))
 
 
