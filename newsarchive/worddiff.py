@@ -359,8 +359,9 @@ def _equal_html(run: Run, first: bool, last: bool, context: int) -> Iterator[Mar
     tokens = run.new
     keep_head = 0 if first else context
     keep_tail = 0 if last else context
-    head = _cut(tokens, keep_head)
-    tail = _cut(tokens, keep_tail, from_end=True)
+    # No context on a side means none at all: not even the punctuation there.
+    head = _cut(tokens, keep_head) if keep_head else 0
+    tail = _cut(tokens, keep_tail, from_end=True) if keep_tail else 0
     hidden = _words(tokens) - _words(tokens[:head]) - _words(tokens[len(tokens) - tail :])
     if hidden < _MIN_HIDDEN:
         yield _text(tokens)

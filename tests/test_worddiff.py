@@ -164,7 +164,8 @@ def test_long_unchanged_text_collapses_around_a_one_word_fix():
     assert "كلمة20x25 كلمة20x26 كلمة20x27 كلمة20x28 كلمة20x29 <del>" in html
     assert "<ins>تصحيح</ins> كلمة20x31 كلمة20x32 كلمة20x33 كلمة20x34 كلمة20x35 " in html
     assert "كلمة20x24" not in html.split("<details")[-1]
-    assert "… 25 كلمة دون تغيير …" in html and "… 24 كلمة دون تغيير …" in html
+    assert '<p class="diff-paragraph"><span class="diff-gap">… 25 كلمة دون تغيير …' in html
+    assert "… 24 كلمة دون تغيير …</span></p>" in html  # its full stop folded with it
     # The unchanged paragraphs before and after fold into one line each, unfoldable.
     assert "… 20 فقرة دون تغيير (1,200 كلمة) …" in html
     assert "… 29 فقرة دون تغيير (1,740 كلمة) …" in html
