@@ -388,16 +388,23 @@ def _runs_html(paragraph: Paragraph, context: int | None, after_change: bool) ->
             parts.extend(_equal_html(run, first, last, context))
         else:
             parts.append(_run_html(run))
-    if paragraph.break_change == "added":
+    # A break is marked where it is news: not after a paragraph added or removed whole.
+    whole = _whole(paragraph)
+    if paragraph.break_change == "added" and whole != "insert":
         parts.append(Markup(' <ins class="diff-break" title="فقرة جديدة">¶</ins>'))
-    elif paragraph.break_change == "removed":
+    elif paragraph.break_change == "removed" and whole != "delete":
         parts.append(Markup(' <del class="diff-break" title="دُمجت الفقرتان">¶</del>'))
     return Markup("").join(parts)
 
 
-def _paragraph_html(paragraph: Paragraph, context: int | None, after_change: bool) -> Markup:
+def _whole(paragraph: Paragraph) -> str | None:
+    """The kind of a paragraph added ("insert") or removed ("delete") whole, else None."""
     kinds = {run.kind for run in paragraph.runs}
-    css = " diff-added" if kinds == {"insert"} else " diff-removed" if kinds == {"delete"} else ""
+    return kinds.pop() if len(kinds) == 1 and kinds <= {"insert", "delete"} else None
+
+
+def _paragraph_html(paragraph: Paragraph, context: int | None, after_change: bool) -> Markup:
+    css = {"insert": " diff-added", "delete": " diff-removed"}.get(_whole(paragraph) or "", "")
     return Markup('<p class="diff-paragraph{}">{}</p>').format(
         css, _runs_html(paragraph, context, after_change)
     )

@@ -144,10 +144,13 @@ def test_paragraph_split_and_merge_are_shown():
 
 
 def test_whole_paragraphs_added_and_removed():
-    new = OLD.replace("وأضاف أن الأشغال تسير وفق البرنامج المسطر.\n", "") + "\nفقرة جديدة."
+    new = OLD.replace("وأضاف أن الأشغال تسير وفق البرنامج المسطر.\n", "")
+    new += "\nفقرة جديدة.\nوفقرة ثانية جديدة."
     html = str(render_html(diff_texts(OLD, new), context=None))
     assert '<p class="diff-paragraph diff-removed"><del>وأضاف أن الأشغال' in html
     assert '<p class="diff-paragraph diff-added"><ins>فقرة جديدة.</ins></p>' in html
+    assert '<p class="diff-paragraph diff-added"><ins>وفقرة ثانية جديدة.</ins></p>' in html
+    assert "diff-break" not in html  # whole paragraphs need no ¶ between them
 
 
 def test_long_unchanged_text_collapses_around_a_one_word_fix():

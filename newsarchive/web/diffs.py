@@ -31,7 +31,7 @@ __all__ = ["DiffRequestError", "Version", "article_changes", "diff_page"]
 # <details>. At most MAX_CHANGES are compared per page view (each costs a diff of the
 # whole text); older ones are listed with a link to their own diff page.
 OPEN_CHANGES = 3
-MAX_CHANGES = 30
+MAX_CHANGES = 10
 CONTEXT = 12  # words of unchanged text kept around each change
 _TIMES = ("مرة واحدة", "مرتين", "مرات", "مرة")
 
