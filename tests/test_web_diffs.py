@@ -133,6 +133,13 @@ def test_diff_page_of_a_revision_and_in_full(ds):
     assert "النسخة الحالية" in last.text and "<ins>الجامعي" in last.text
 
 
+def test_revision_page_leads_to_its_diff(ds):
+    (response,) = fetch(ds, "/archive/revisions/2")
+    assert response.status_code == 200
+    assert '<a href="/-/diff?rev=2">ما الذي غيّرته النسخة التالية؟</a>' in response.text
+    assert "انتهت في 2024" in response.text  # the revision's own fields stay
+
+
 @pytest.mark.parametrize(
     "path, status, detail",
     [
