@@ -26,8 +26,9 @@ Where a record lands (file, offset and length of the response record's gzip memb
 its WARC-Payload-Digest) is known only once the writer thread wrote it. The middleware
 names each record up front (its WARC-Record-ID and a sequence number, in the request's
 meta); the spider copies that name into the page's :class:`~newsarchive.items.Capture`
-and the pipeline asks the writer for the location when it writes the page (:func:`resolve`),
-waiting only if the writer is behind. Extraction workers never see captures.
+and the pipeline asks the writer for the location when it writes the page (:func:`resolve`).
+A page whose record is not written yet waits for the pipeline's next batch, so the
+crawl never waits on the disk but at its end. Extraction workers never see captures.
 """
 
 from __future__ import annotations
@@ -166,16 +167,25 @@ class WarcWriter:
     def describe(self, description: _Description) -> None:
         self.queue.put(description)
 
-    def locate(self, pending: Iterable[tuple[str, int]], timeout: float) -> dict[str, Capture]:
-        """The placed captures of ``pending`` (record id, sequence), waiting up to
-        ``timeout`` for the writer to get that far; missing: failed or forgotten."""
+    def locate(
+        self, pending: Iterable[tuple[str, int]], timeout: float
+    ) -> tuple[dict[str, Capture], set[str]]:
+        """Where the records ``pending`` (record id, sequence) landed, waiting up to
+        ``timeout`` for the writer to get that far; and the ids it has not written yet.
+        An id in neither failed or was forgotten."""
         pending = list(pending)
         if not pending:
-            return {}
+            return {}, set()
         last = max(seq for _, seq in pending)
         with self.done:
-            self.done.wait_for(lambda: self.written > last or not self._thread.is_alive(), timeout)
-            return {rid: self.placed.pop(rid) for rid, _ in pending if rid in self.placed}
+            if timeout > 0:
+                self.done.wait_for(
+                    lambda: self.written > last or not self._thread.is_alive(), timeout
+                )
+            placed = {rid: self.placed.pop(rid) for rid, _ in pending if rid in self.placed}
+            alive = self._thread.is_alive()
+            queued = {rid for rid, seq in pending if seq >= self.written and alive}
+            return placed, queued
 
     def close(self) -> None:
         """Write what is queued, close the file, end the thread."""
@@ -409,18 +419,27 @@ def pending(request_or_response: Any) -> Capture | None:
     return Capture(record_id=named[1], seq=named[2])
 
 
-def resolve(crawler: Any, pages: Iterable[PageRecord], timeout: float = RESOLVE_TIMEOUT) -> None:
+def resolve(crawler: Any, pages: Iterable[PageRecord], *, wait: bool = True) -> set[int]:
     """Fill in where each page's capture landed (the pipeline calls this before it
-    writes the pages); a capture the writer could not place is dropped."""
+    writes the pages). Without ``wait``, returns the ``id()`` of the pages whose record
+    the writer has not written yet, for the caller to hold back: the crawl never waits
+    on the disk. With it, waits for them (RESOLVE_TIMEOUT at most). A capture the
+    writer could not place is dropped (the page is stored without one)."""
     waiting = [p for p in pages if p.capture is not None and p.capture.file is None]
-    if not waiting:
-        return
     writer: WarcWriter | None = getattr(crawler, "newsarchive_warc", None)
-    placed = {}
-    if writer is not None:
-        placed = writer.locate({(p.capture.record_id, p.capture.seq) for p in waiting}, timeout)
+    placed: dict[str, Capture] = {}
+    queued: set[str] = set()
+    if waiting and writer is not None:
+        pending = {(p.capture.record_id, p.capture.seq) for p in waiting}
+        placed, queued = writer.locate(pending, RESOLVE_TIMEOUT if wait else 0)
+    held = set()
     for page in waiting:
-        page.capture = placed.get(page.capture.record_id)
+        record_id = page.capture.record_id
+        if record_id in queued and not wait:
+            held.add(id(page))
+        else:
+            page.capture = placed.get(record_id)
+    return held
 
 
 def describe(crawler: Any, pages: Iterable[PageRecord], run_id: int | None = None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from scrapy import signals
@@ -119,17 +120,24 @@ class ArchivePipeline:
         ):
             self.flush()
 
-    def flush(self) -> None:
+    def flush(self, final: bool = False) -> None:
         """Write the article batch, then every page record waiting (the articles' with
         their outcome and article id). The run's counts go into both transactions, so
-        after a kill -9 they still match the articles and pages written. Captures are
-        placed first (newsarchive.capture), so both rows say where the response is."""
-        capture.resolve(self.crawler, [*self.pages, *(a.page for a in self.batch if a.page)])
-        if self.batch:
+        after a kill -9 they still match the articles and pages written.
+
+        Captures are placed first (newsarchive.capture), so both rows say where the
+        response is: an item whose WARC record is not written yet waits for the next
+        flush, and the ``final`` one waits for the writer."""
+        pages = [*self.pages, *(a.page for a in self.batch if a.page)]
+        held = capture.resolve(self.crawler, pages, wait=final)
+        batch, self.batch = _split(self.batch, lambda article: id(article.page) in held)
+        pages, self.pages = _split(self.pages, lambda page: id(page) in held)
+        if held and not batch and not pages:
+            return  # all waits for the writer: nothing to write yet
+        if batch:
             written = list(
-                self.archive.upsert_articles(self.batch, run_id=self.run_id, count=self.count)
+                self.archive.upsert_articles(batch, run_id=self.run_id, count=self.count)
             )
-            self.batch = []
             ids = self.archive.article_ids(article.url for article, _ in written)
             for article, outcome in written:
                 if outcome is Outcome.FAILED:
@@ -139,10 +147,9 @@ class ArchivePipeline:
                 if article.page is not None:
                     article.page.outcome = outcome.value
                     article.page.article_id = ids.get(article.url)
-                    self.pages.append(article.page)
-        self.archive.record_pages(self.pages, self.run_id, counts=self.run_counts())
-        capture.describe(self.crawler, self.pages, self.run_id)
-        self.pages = []
+                    pages.append(article.page)
+        self.archive.record_pages(pages, self.run_id, counts=self.run_counts())
+        capture.describe(self.crawler, pages, self.run_id)
         self.last_flush = time.monotonic()
 
     def count(self, outcomes: list[tuple[Article, Outcome]]) -> RunStats:
@@ -164,7 +171,7 @@ class ArchivePipeline:
 
     def close_spider(self) -> None:
         try:
-            self.flush()
+            self.flush(final=True)
         except Exception:
             self.write_failed = True
             raise
@@ -180,6 +187,14 @@ class ArchivePipeline:
         stats.set_value("newsarchive/status", status)
         self.archive.close()
         self.archive = None
+
+
+def _split(items: list, held: Callable[[Any], bool]) -> tuple[list, list]:
+    """(the items ready, the items ``held`` back), each in its order."""
+    ready, kept = [], []
+    for item in items:
+        (kept if held(item) else ready).append(item)
+    return ready, kept
 
 
 def run_stats(values: dict[str, Any]) -> RunStats:

@@ -544,3 +544,23 @@ def test_export_of_a_source_never_captured_says_so(tmp_path):
     db = str(tmp_path / "archive.db")
     result = CliRunner().invoke(cli, ["warc", "export", "--source", "nope", "--db", db])
     assert result.exit_code == 1 and "no WARC files for nope" in result.output
+
+
+def test_pages_whose_record_is_not_written_yet_are_held_not_waited_for(tmp_path):
+    crawler = _Crawler(Settings({"NEWSARCHIVE_DB": str(tmp_path / "a.db")}))
+    middleware = capture.CaptureMiddleware.from_crawler(crawler)
+    middleware.spider_opened(_Spider())
+    writer = crawler.newsarchive_warc
+    writer.lock.acquire()  # the writer is stuck on a slow disk
+    request = Request("https://www.example.dz/slow/")
+    response = HtmlResponse(request.url, body=b"<p>x</p>", request=request)
+    middleware.process_response(request, response)
+    page = PageRecord(request.url, "feed", "not-article", "x", capture=capture.pending(response))
+    plain = PageRecord("https://www.example.dz/other/", "feed", "error", "timeout")
+    assert capture.resolve(crawler, [page, plain], wait=False) == {id(page)}
+    assert page.capture.file is None and page.capture.record_id
+    writer.lock.release()
+    assert capture.resolve(crawler, [page, plain], wait=True) == set()
+    middleware.spider_closed(_Spider())
+    got = read_capture(tmp_path, page.capture.file, page.capture.offset, page.capture.length)
+    assert got.url == request.url
