@@ -567,6 +567,21 @@ def report_capture(facts: dict[str, str], pairs: list[tuple[CrawlRun, CrawlRun]]
             f" | {megabytes / max(1, on.archived) * 1000:.1f}"
             f" | {(on.warc_bytes or 0) / 1000 / max(1, on.responses):.1f} |"
         )
+    for workers in sorted({on.workers for on, _ in pairs}):
+        same = [(on, off) for on, off in pairs if on.workers == workers]
+        wall = [
+            sum(run.archived for run in side) / sum(run.wall for run in side)
+            for side in zip(*same, strict=True)
+        ]
+        cpu = [
+            sum(run.archived for run in side) / sum(run.cpu for run in side)
+            for side in zip(*same, strict=True)
+        ]
+        lines.append(
+            f"| W={workers}, all {len(same)} pairs pooled | {wall[0]:.1f} | {wall[1]:.1f}"
+            f" | {wall[0] / wall[1]:.2f} | {cpu[0]:.1f} / {cpu[1]:.1f} ({cpu[0] / cpu[1]:.2f})"
+            " | | | | |"
+        )
     lines += [
         "",
         "Target: pages/s with WARC >= 0.9x without. The WARC holds every response (articles,",
@@ -673,7 +688,12 @@ def main() -> None:
             print(*(f"{k}: {v}" for k, v in facts.items()), sep="\n", flush=True)
             if args.compare_warc:
                 registry = write_registry(workdir / "sites.toml", server.base_url)
+                load = os.getloadavg()[1]
                 pairs = compare_warc(workdir, registry, workers, args.rounds, server_cpus)
+                # Other work on the machine moves wall-clock rates; CPU rates much less.
+                facts["load average (5 min) before / after"] = (
+                    f"{load:.1f} / {os.getloadavg()[1]:.1f}"
+                )
                 publish(report_capture(facts, pairs), args.output)
                 return
             rules = load_sites()["sample"].extraction
