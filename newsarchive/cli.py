@@ -113,16 +113,29 @@ def cli(verbose: int) -> None:
 @click.option("--url", help="Canonical URL of a single saved .html page.")
 @click.option("--source", help="Source name for inputs that do not carry one.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@sites_option
 @db_option
 def ingest(
-    paths: tuple[Path, ...], url: str | None, source: str | None, quiet: bool, db_path: Path
+    paths: tuple[Path, ...],
+    url: str | None,
+    source: str | None,
+    quiet: bool,
+    sites_file: Path | None,
+    db_path: Path,
 ) -> None:
-    """Load seed files, corpora and saved pages into the archive.
+    """Load seed files, corpora, saved pages and WARC files into the archive.
 
     PATHS are files or folders (searched recursively). Understood: seed .txt files
     (title, blank line, source, blank line, body; UTF-8 or windows-1256), ANT corpus
     XML files, .tar/.tar.gz/.tar.xz/.zip archives of those (read in place), JSON
     Lines of articles (.jsonl), and one saved .html page with --url.
+
+    WARC files (.warc, .warc.gz, .wacz) written by any crawler (wget --warc-file,
+    Heritrix, Browsertrix, CC-NEWS) are streamed: each HTML response gets the crawl's
+    own article-or-not decision and extraction, and a page record; other records
+    (requests, images, redirects...) are skipped and counted by kind, damaged ones
+    reported by offset. A page's source is the registry's (--sites) for its host,
+    else the host's name.
 
     Re-ingesting the same input changes nothing; changed text becomes a revision.
     A bad file, record or archive member is reported with its path (and line); the
@@ -138,6 +151,8 @@ def ingest(
         newsarchive ingest seeds/
 
         newsarchive ingest ../shared/data/corpora/ant-v2.1
+
+        newsarchive ingest CC-NEWS-20240101000000-00001.warc.gz
     """
     from newsarchive.archive import interrupt_runs
     from newsarchive.ingest import IngestError, ingest_paths
@@ -153,6 +168,7 @@ def ingest(
                 progress=not quiet,
                 command=command_line(),
                 stop=lambda: stop.requested,
+                sites=sites_file,
             )
         except IngestError as exc:
             raise click.ClickException(str(exc)) from exc

@@ -102,6 +102,13 @@ class Site:
             return any(re.search(p, target) for p in self.article_patterns)
         return True
 
+    def archived_url(self, url: str, canonical: str) -> str:
+        """The URL a page fetched from ``url`` is archived under: its ``canonical`` URL,
+        unless that points off the site or at what the rules say is not an article."""
+        if canonical != url and not self.is_article_url(canonical):
+            return url
+        return canonical
+
     @classmethod
     def for_url(cls, url: str) -> Site:
         """An unconfigured site: automatic discovery from its home page."""

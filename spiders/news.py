@@ -575,9 +575,8 @@ class NewsSpider(scrapy.Spider):
         self.profile.learn(url)
         record = article.page
         record.found_via, record.status = found_via, response.status
-        canonical = article.url  # the page's canonical_url is already clean_url'd
-        if canonical != url and not self.site.is_article_url(canonical):
-            canonical = url  # a canonical pointing off-site or at a listing: keep ours
+        # The page's canonical_url is already clean_url'd.
+        canonical = self.site.archived_url(url, article.url)
         if canonical in self.seen_canonical:
             self.drop("duplicate of an article already crawled")
             yield self.record(
