@@ -604,6 +604,12 @@ def _table(header: tuple, rows: list[tuple]) -> None:
     "--refresh", is_flag=True, help="Re-fetch known articles even if nothing says they changed."
 )
 @sites_option
+@click.option(
+    "--no-warc",
+    is_flag=True,
+    help="Do not keep the fetched responses as WARC (kept by default in warc/SOURCE/"
+    " beside the archive).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary (no progress line).")
 @click.option(
     "--log-file",
@@ -628,6 +634,7 @@ def crawl(
     since: str | None,
     refresh: bool,
     sites_file: Path | None,
+    no_warc: bool,
     quiet: bool,
     log_file: Path | None,
     overrides: tuple[str, ...],
@@ -677,6 +684,8 @@ def crawl(
         if not sep or not name.strip():
             raise click.BadParameter(f"{override!r}: use NAME=VALUE", param_hint="--set")
         settings[name.strip()] = value
+    if no_warc:
+        settings["NEWSARCHIVE_WARC"] = False
     with opened(db_path):
         pass  # fail early on a bad --db, before the reactor starts
     with stoppable() as stop:

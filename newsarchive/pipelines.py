@@ -16,6 +16,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from newsarchive import capture
 from newsarchive.archive import PAGE_DECISIONS, Outcome, RunStats, now_iso, open_archive
 from newsarchive.items import Article, PageRecord
 from newsarchive.limits import MAX_ARTICLE_SIZE, parse_size
@@ -121,7 +122,9 @@ class ArchivePipeline:
     def flush(self) -> None:
         """Write the article batch, then every page record waiting (the articles' with
         their outcome and article id). The run's counts go into both transactions, so
-        after a kill -9 they still match the articles and pages written."""
+        after a kill -9 they still match the articles and pages written. Captures are
+        placed first (newsarchive.capture), so both rows say where the response is."""
+        capture.resolve(self.crawler, [*self.pages, *(a.page for a in self.batch if a.page)])
         if self.batch:
             written = list(
                 self.archive.upsert_articles(self.batch, run_id=self.run_id, count=self.count)
@@ -138,6 +141,7 @@ class ArchivePipeline:
                     article.page.article_id = ids.get(article.url)
                     self.pages.append(article.page)
         self.archive.record_pages(self.pages, self.run_id, counts=self.run_counts())
+        capture.describe(self.crawler, self.pages, self.run_id)
         self.pages = []
         self.last_flush = time.monotonic()
 

@@ -45,6 +45,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newsarchive.politeness.RobotsTxtFirstMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchive.politeness.RetryAfterMiddleware": 550,
+    # Every response into WARC as the server sent it: outside RedirectMiddleware (600)
+    # and HttpCompressionMiddleware (590), so 3xx and compressed bodies are kept as such.
+    "newsarchive.capture.CaptureMiddleware": 610,
 }
 EXTENSIONS = {
     "newsarchive.politeness.RobotsCrawlDelay": 600,
@@ -90,3 +93,8 @@ NEWSARCHIVE_LISTING_DEPTH = 0
 # The largest article stored, in UTF-8 bytes of title, text and description (2 MB;
 # env NEWSARCHIVE_MAX_ARTICLE_SIZE, as for ingest): see newsarchive/limits.py.
 NEWSARCHIVE_MAX_ARTICLE_SIZE = MAX_ARTICLE_SIZE
+# Keep every fetched response as WARC in warc/<source>/ beside the archive
+# (newsarchive.capture): `crawl --no-warc` or `warc = false` for a source turns it off.
+NEWSARCHIVE_WARC = True
+# A new WARC file past this size (bytes, or 500MB): Heritrix's default.
+NEWSARCHIVE_WARC_MAX_SIZE = "1GB"
