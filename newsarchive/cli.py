@@ -441,6 +441,85 @@ def health(check: bool, as_json: bool, sites_file: Path | None, db_path: Path) -
         sys.exit(1)
 
 
+def _iso_day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A YYYY-MM-DD date, compared as text with ISO dates: 20240101 or 2024-W01-1
+    would drop everything."""
+    if value is None:
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            datetime.date.fromisoformat(value)
+            return value
+    except ValueError:
+        pass
+    raise click.BadParameter("use YYYY-MM-DD")
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option(
+    "--since",
+    metavar="DATE",
+    callback=_iso_day,
+    help="Only pages fetched on or after DATE (YYYY-MM-DD).",
+)
+@click.option("--url", help="Only the page at this URL.")
+@sites_option
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary (no progress bar).")
+@db_option
+def reextract(
+    sources: tuple[str, ...],
+    since: str | None,
+    url: str | None,
+    sites_file: Path | None,
+    quiet: bool,
+    db_path: Path,
+) -> None:
+    """Run today's page decision and extraction again over the stored WARC captures
+    of the SOURCES' pages (all sources if none), fetching nothing.
+
+    For each page, its latest capture is read back and decided and extracted as a
+    crawl would, with the crawl's hints (feeds, REST API) and the registry's rules of
+    today, in worker processes (env NEWSARCHIVE_EXTRACT_WORKERS). Articles whose text
+    or metadata changed are updated (a changed text is kept as a revision with the
+    reason "re-extracted"); pages now recognised as articles are added; articles now
+    judged not to be articles are flagged (articles.flagged), never deleted, and
+    listed. Each page gets a decision record and the run is recorded (kind
+    "reextract"). Ctrl-C stops after the pages in hand; running it again, after a
+    stop or a kill, ends with the same archive as a run never stopped.
+
+    Example:
+
+        newsarchive reextract elmaouid
+
+        newsarchive reextract --since 2024-01-01
+
+        newsarchive reextract --url https://www.elmaouid.dz/2024/01/15/x/
+    """
+    from newsarchive.archive import interrupt_runs
+    from newsarchive.reextract import ReextractError, reextract
+
+    with stoppable() as stop, opened(db_path, create=False) as archive:
+        stop.on_hard_stop(lambda: interrupt_runs(db_path))
+        try:
+            report = reextract(
+                archive,
+                sources,
+                since=since,
+                url=url,
+                sites=sites_file,
+                progress=not quiet and sys.stderr.isatty(),
+                command=command_line(),
+                stop=lambda: stop.requested,
+            )
+        except ReextractError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(report.summary())
+    exit_if_stopped(stop, "run it again to finish; what is done is kept")
+    if report.status == "failed":
+        sys.exit(1)
+
+
 @cli.command()
 @db_option
 def reindex(db_path: Path) -> None:
@@ -599,7 +678,11 @@ def _table(header: tuple, rows: list[tuple]) -> None:
     "--due", is_flag=True, help="Also crawl every source that is due (see schedule --help)."
 )
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching N pages.")
-@click.option("--since", help="Only articles published on or after DATE (YYYY-MM-DD).")
+@click.option(
+    "--since",
+    callback=_iso_day,
+    help="Only articles published on or after DATE (YYYY-MM-DD).",
+)
 @click.option(
     "--refresh", is_flag=True, help="Re-fetch known articles even if nothing says they changed."
 )
@@ -670,14 +753,6 @@ def crawl(
     """
     from newsarchive.crawl import CrawlError, run_crawls
 
-    if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
-        # Compared as text with ISO dates: 20240101 or 2024-W01-1 would drop everything.
-        raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
-    if since:
-        try:
-            datetime.date.fromisoformat(since)
-        except ValueError as exc:
-            raise click.BadParameter("use YYYY-MM-DD", param_hint="--since") from exc
     settings = {}
     for override in overrides:
         name, sep, value = override.partition("=")

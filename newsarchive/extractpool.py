@@ -11,6 +11,7 @@ however many pages there are, and the writer never waits long for the next resul
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections import deque
@@ -23,8 +24,10 @@ from newsarchive import stopping
 
 __all__ = ["Extracted", "default_workers", "extract_in_order"]
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
-# extract_page's result, (article or None, decision), or the EncodingError it raised.
+# extract_page's result, (article or None, decision), or the exception it raised.
 Extracted = Any
 
 # Pages per task: enough that the cost of pickling one call is spread, few enough that a
@@ -45,14 +48,17 @@ def default_workers() -> int:
 
 
 def _extract_one(args: tuple | None) -> Extracted:
+    """extract_page's result, or the exception it raised: one bad page (bytes that do not
+    decode, a parser bug) must not end a run of thousands."""
     if args is None:  # nothing to extract: the tag passes through, in its place
         return None
-    from newsarchive.arabic.encoding import EncodingError
     from newsarchive.extract import extract_page  # lazy: imports trafilatura
 
     try:
         return extract_page(*args)
-    except EncodingError as exc:
+    except Exception as exc:  # EncodingError, and whatever lxml or a rule may raise
+        if not isinstance(exc, ValueError):
+            log.warning("extraction failed on %s", args[3], exc_info=True)
         return exc
 
 

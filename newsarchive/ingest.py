@@ -1082,7 +1082,11 @@ def ingest_paths(
     status = "failed"
     try:
         for article, outcome in archive.upsert_articles(
-            items(), corpus=lambda article: article.url in corpus_urls, run_id=run_id, count=count
+            items(),
+            corpus=lambda article: article.url in corpus_urls,
+            run_id=run_id,
+            count=count,
+            reason="re-ingested",
         ):
             if article.page is not None:
                 article.page.found_via = article.page.found_via or "file"

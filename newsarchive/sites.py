@@ -112,6 +112,16 @@ class Site:
         return canonical
 
     @classmethod
+    def judging(cls, url: str) -> Site:
+        """The site of a page whose host the registry does not know, to judge its
+        canonical URL by (:meth:`archived_url`): :meth:`for_url`, or a bare site for a
+        host that refuses (an odd name is still a host of its own)."""
+        try:
+            return cls.for_url(url)
+        except SitesError:
+            return cls(name="", base_url=url)
+
+    @classmethod
     def for_url(cls, url: str) -> Site:
         """An unconfigured site: automatic discovery from its home page."""
         parts = urlsplit(url if "://" in url else f"https://{url}")

@@ -383,16 +383,22 @@ def _result(record: Record, site: tuple[str, Site | None] | None, result, seen: 
         fetched=record.date,
     )
     warc = {"offset": record.offset, "length": record.length, "digest": record.digest}
-    if isinstance(result, EncodingError):
-        page.decision, page.reason = "error", "undecodable page"
+    if isinstance(result, Exception):
+        undecodable = isinstance(result, EncodingError)
+        page.decision = "error"
+        page.reason = "undecodable page" if undecodable else "extraction failed"
         page.signals = {"error": str(result), "warc": warc}
-        page.__post_init__()
-        return Skipped(f"undecodable page: {result}", "undecodable page", page)
+        page.outcome = "skipped" if undecodable else "failed"
+        if undecodable:  # as a crawl counts it: a page dropped, not a failure
+            return Skipped(f"undecodable page: {result}", page.reason, page)
+        failed = BadInput(f"extraction failed: {type(result).__name__}: {result}")
+        failed.page = page
+        return failed
     article, decision = result
     page.reason, page.signals = decision.reason, {**decision.signals, "warc": warc}
     if article is None:
         return Skipped(f"not an article: {decision.reason}", decision.reason, page)
-    canonical = (known or _site_of(page.url)).archived_url(page.url, article.url)
+    canonical = (known or Site.judging(page.url)).archived_url(page.url, article.url)
     if canonical in seen:
         page.reason = "duplicate of an article already read"
         page.signals["canonical"] = canonical
@@ -406,12 +412,3 @@ def _result(record: Record, site: tuple[str, Site | None] | None, result, seen: 
     article.url = page.url = canonical
     article.source = name
     return article
-
-
-def _site_of(url: str) -> Site:
-    """An unconfigured site, whose rules judge a canonical URL (same host, not a
-    listing); a host Site.for_url refuses is a site of its own, canonical or not."""
-    try:
-        return Site.for_url(url)
-    except SitesError:
-        return Site(name="", base_url=url)

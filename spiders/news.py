@@ -563,8 +563,12 @@ class NewsSpider(scrapy.Spider):
             log.warning("%s: %s", response.url, exc)
             yield self.record(response, found_via, "error", "undecodable page", {"error": str(exc)})
             return
+        # What went into the decision besides the page, so `newsarchive reextract` can
+        # run it again on the page's capture alone.
+        inputs = {"hints": hints, "url_shape": args[-1]}
         if article is None:
             self.drop(decision.reason)
+            decision.signals["inputs"] = inputs
             yield self.record(response, found_via, "not-article", decision.reason, decision.signals)
             follow = self.settings.getbool("NEWSARCHIVE_FOLLOW_ARTICLE_LINKS")
             if decision.kind == "listing" and depth < self.settings.getint(
@@ -582,6 +586,7 @@ class NewsSpider(scrapy.Spider):
         record = article.page
         record.found_via, record.status = found_via, response.status
         record.capture = capture.pending(response)
+        record.signals["inputs"] = inputs
         # The page's canonical_url is already clean_url'd.
         canonical = self.site.archived_url(url, article.url)
         if canonical in self.seen_canonical:
