@@ -27,7 +27,6 @@ import argparse
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -49,6 +48,7 @@ from bench_crawl import (  # noqa: E402
     write_registry,
     write_seeds,
 )
+from bench_warc_import import sampled_run  # noqa: E402
 
 from newsarchive.archive import open_archive  # noqa: E402
 from newsarchive.extractpool import _extract_one, extract_in_order  # noqa: E402
@@ -102,33 +102,16 @@ def reextract_run(workdir: Path, crawled: Path, registry: Path, processes: int) 
     copy = workdir / f"reextract-{processes}"
     shutil.copytree(crawled, copy)
     db = copy / "archive.db"
-    workers = 0 if processes == 1 else processes
     command = [sys.executable, "-m", "newsarchive", "reextract", "sample", "-q"]
     command += ["--db", str(db), "--sites", str(registry)]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "NEWSARCHIVE_EXTRACT_WORKERS": str(workers)}
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=copy, env=env, stdout=subprocess.PIPE, text=True)
-    sampler = MemorySampler(process.pid)
-    thread = threading.Thread(target=sampler.run, daemon=True)
-    thread.start()
-    output = process.stdout.read()
-    _, _, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    sampler.stop()
-    thread.join()
-    print(output.strip(), flush=True)
+    run = sampled_run(command, copy, 0 if processes == 1 else processes)
+    print(run.output.strip(), flush=True)
     with sqlite3.connect(db) as conn:
         pages = conn.execute(
             "SELECT pages FROM crawl_runs WHERE kind = 'reextract' ORDER BY id DESC"
         ).fetchone()[0]
-    return Rate(
-        f"(b) newsarchive reextract, {processes} process(es)",
-        processes,
-        pages,
-        wall,
-        usage.ru_utime + usage.ru_stime + sum(sampler.cpu.values()),
-        sampler.peak_tree_kb / 1024,
-    )
+    label = f"(b) newsarchive reextract, {processes} process(es)"
+    return Rate(label, processes, pages, run.wall, run.cpu, run.sampler.peak_tree_kb / 1024)
 
 
 def report(args: argparse.Namespace, facts: dict[str, str], rates: list[Rate]) -> str:

@@ -102,37 +102,58 @@ class Import:
     summary: str
 
 
+@dataclass
+class Sampled:
+    """One command's run: what it printed, its exit status, wall and CPU seconds of its
+    process tree, and its peak RSS (bench_crawl.MemorySampler)."""
+
+    output: str
+    returncode: int
+    wall: float
+    cpu: float
+    sampler: MemorySampler
+
+
+def sampled_run(command: list[str], cwd: Path, workers: int) -> Sampled:
+    """``command`` (a newsarchive command) with NEWSARCHIVE_EXTRACT_WORKERS=``workers``,
+    its process tree's RSS and CPU sampled while it runs."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NEWSARCHIVE_EXTRACT_WORKERS": str(workers)}
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, text=True)
+    sampler = MemorySampler(process.pid)
+    thread = threading.Thread(target=sampler.run, daemon=True)
+    thread.start()
+    output = process.stdout.read()
+    # wait4: the command's own CPU time, exact; its workers' comes from sampling.
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    sampler.stop()
+    thread.join()
+    cpu = usage.ru_utime + usage.ru_stime + sum(sampler.cpu.values())
+    return Sampled(output, os.waitstatus_to_exitcode(status), wall, cpu, sampler)
+
+
 def run_import(workdir: Path, warc: Path, registry: Path, workers: int, records: int) -> Import:
     """`newsarchive ingest WARC` into a fresh archive, its process tree sampled."""
     db = workdir / f"{warc.stem}-w{workers}.db"
     command = [sys.executable, "-m", "newsarchive", "ingest", str(warc), "-q"]
     command += ["--db", str(db), "--sites", str(registry)]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "NEWSARCHIVE_EXTRACT_WORKERS": str(workers)}
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, text=True)
-    sampler = MemorySampler(process.pid)
-    thread = threading.Thread(target=sampler.run, daemon=True)
-    thread.start()
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    sampler.stop()
-    thread.join()
-    if os.waitstatus_to_exitcode(status):
-        print(output, file=sys.stderr)
+    run = sampled_run(command, workdir, workers)
+    if run.returncode:
+        print(run.output, file=sys.stderr)
     with sqlite3.connect(db) as conn:
         archived = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     return Import(
         articles=0,
         records=records,
         warc_mb=warc.stat().st_size / 1e6,
-        wall=wall,
-        cpu=usage.ru_utime + usage.ru_stime + sum(sampler.cpu.values()),
+        wall=run.wall,
+        cpu=run.cpu,
         archived=archived,
-        peak_tree_mb=sampler.peak_tree_kb / 1024,
-        peak_parent_mb=sampler.peak_root_kb / 1024,
-        processes=sampler.most_processes,
-        summary=output.splitlines()[0] if output else "",
+        peak_tree_mb=run.sampler.peak_tree_kb / 1024,
+        peak_parent_mb=run.sampler.peak_root_kb / 1024,
+        processes=run.sampler.most_processes,
+        summary=run.output.splitlines()[0] if run.output else "",
     )
 
 

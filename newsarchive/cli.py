@@ -481,8 +481,8 @@ def reextract(
     For each page, its latest capture is read back and decided and extracted as a
     crawl would, with the crawl's hints (feeds, REST API) and the registry's rules of
     today, in worker processes (env NEWSARCHIVE_EXTRACT_WORKERS). Articles whose text
-    or metadata changed are updated (a changed text is kept as a revision with the
-    reason "re-extracted"); pages now recognised as articles are added; articles now
+    or metadata changed are updated; a changed text is kept as a revision (reason:
+    "re-extracted"); pages now recognised as articles are added; articles now
     judged not to be articles are flagged (articles.flagged), never deleted, and
     listed. Each page gets a decision record and the run is recorded (kind
     "reextract"). Ctrl-C stops after the pages in hand; running it again, after a

@@ -140,11 +140,18 @@ def test_the_same_rules_change_nothing(crawled, tmp_path):
     assert articles(db) == before
 
 
-def test_nothing_to_reextract_is_one_line(crawled, tmp_path):
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["elmaouid"], "no stored capture of elmaouid to re-extract"),
+        (["--since", "2099-01-01"], "no stored capture fetched since 2099-01-01 to re-extract"),
+    ],
+)
+def test_nothing_to_reextract_is_one_line(crawled, tmp_path, args, says):
     db = copy_of(crawled, tmp_path / "archive")
-    result = reextract(db, "elmaouid")
+    result = reextract(db, *args)
     assert result.exit_code == 1
-    assert result.output.startswith("Error: no stored capture of elmaouid to re-extract")
+    assert result.output.startswith(f"Error: {says}")
     assert len(result.output.splitlines()) == 1
 
 
