@@ -165,34 +165,53 @@ SLOW = (
 )
 
 
-def test_a_kill_then_a_rerun_ends_as_an_uninterrupted_run(crawled, tmp_path):
+DONE = (
+    "SELECT count(*) FROM pages p JOIN crawl_runs r ON r.id = p.run_id WHERE r.kind = 'reextract'"
+)
+
+
+def stop_midway(crawled: dict, db: Path, signum: int) -> subprocess.CompletedProcess:
+    """A slowed `reextract` of ``db``, sent ``signum`` once its first batch is written."""
+    command = [sys.executable, "-c", SLOW, "reextract", "-q", "--db", str(db)]
+    command += ["--sites", str(crawled["b"])]
+    env = {**os.environ, "NEWSARCHIVE_EXTRACT_WORKERS": "0"}
+    process = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        while process.poll() is None and rows(db, DONE)[0][0] == 0:
+            time.sleep(0.05)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    done = rows(db, DONE)[0][0]
+    assert 0 < done < len(articles(crawled["dir"] / "archive.db")) + 1, "stopped mid-run"
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGINT])
+def test_a_stop_then_a_rerun_ends_as_an_uninterrupted_run(crawled, tmp_path, signum):
     whole = copy_of(crawled, tmp_path / "whole")
     assert reextract(whole, "--sites", str(crawled["b"])).exit_code == 0
 
-    killed = copy_of(crawled, tmp_path / "killed")
-    command = [sys.executable, "-c", SLOW, "reextract", "-q", "--db", str(killed)]
-    env = {**os.environ, "NEWSARCHIVE_EXTRACT_WORKERS": "0"}
-    command += ["--sites", str(crawled["b"])]
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
-    query = (
-        "SELECT count(*) FROM pages p JOIN crawl_runs r ON r.id = p.run_id"
-        " WHERE r.kind = 'reextract'"
-    )
-    try:
-        while process.poll() is None and rows(killed, query)[0][0] == 0:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=30)
-    done = rows(killed, query)[0][0]
-    total = len(articles(crawled["dir"] / "archive.db")) + 1
-    assert 0 < done < total, "the kill should land mid-run"
-    assert rows(killed, "SELECT status FROM crawl_runs WHERE kind = 'reextract'") == [("running",)]
+    stopped = copy_of(crawled, tmp_path / "stopped")
+    result = stop_midway(crawled, stopped, signum)
+    status = rows(stopped, "SELECT status FROM crawl_runs WHERE kind = 'reextract'")
+    if signum == signal.SIGINT:  # Ctrl-C: the pages in hand are written, then it stops
+        assert result.returncode == 130 and "Traceback" not in result.stderr
+        assert "reextract: interrupted:" in result.stdout
+        assert "stopped by SIGINT" in result.stderr
+        assert status == [("interrupted",)]
+    else:
+        assert status == [("running",)]
 
-    rerun = reextract(killed, "--sites", str(crawled["b"]))
+    rerun = reextract(stopped, "--sites", str(crawled["b"]))
     assert rerun.exit_code == 0, rerun.output
-    assert articles(killed) == articles(whole)
+    assert articles(stopped) == articles(whole)
     revisions = "SELECT article_id, url, title, text, content_hash, reason FROM revisions"
-    assert rows(killed, revisions) == rows(whole, revisions)
-    statuses = rows(killed, "SELECT status FROM crawl_runs WHERE kind = 'reextract'")
-    assert statuses == [("killed",), ("ok",)]
+    assert rows(stopped, revisions) == rows(whole, revisions)
+    statuses = rows(stopped, "SELECT status FROM crawl_runs WHERE kind = 'reextract'")
+    # A killed run is marked so by the next command.
+    first = "interrupted" if signum == signal.SIGINT else "killed"
+    assert statuses == [(first,), ("ok",)]
