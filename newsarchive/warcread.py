@@ -94,6 +94,8 @@ class Damaged:
     reason: str
     # Nothing at all could be read from the stream: it is not a WARC file.
     whole: bool = False
+    # False for a record read whole but refused (a page over the size limit).
+    damage: bool = True
 
 
 Record = WarcResponse | SkippedRecord | Damaged
@@ -120,7 +122,7 @@ def _read_capped(stream: BinaryIO, limit: int) -> bytes:
 
 def _looks_like_html(head: bytes) -> bool:
     head = head[:1024].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+    return head.startswith(b"<!doctype html") or b"<html" in head
 
 
 def _classify(record, offset: int) -> WarcResponse | SkippedRecord | Damaged:
@@ -151,6 +153,7 @@ def _classify(record, offset: int) -> WarcResponse | SkippedRecord | Damaged:
             f"a page of more than {format_size(big.args[0] - 1)}, over the"
             f" {format_size(limit)} limit for a file read whole; skipped. If it is genuine,"
             f" {raise_hint('NEWSARCHIVE_MAX_FILE_SIZE', big.args[0])}",
+            damage=False,
         )
     if not mime and not _looks_like_html(body):
         return SkippedRecord("response of unknown type", offset)
@@ -180,20 +183,19 @@ def _describe(exc: BaseException) -> str:
 def _records(iterator: ArchiveIterator) -> Iterator[Record]:
     """The records of one warcio iterator, each with its offset and length. Raises what
     warcio raises on a bad record; a record cut short (a truncated file) is Damaged."""
-    warnings = io.StringIO()
     while True:
         offset = iterator.offset
         # warcio prints a warning on stderr when a record's Content-Length is off; it is
         # reported here as damage instead.
         errors = iterator.err_count
-        with contextlib.redirect_stderr(warnings):
+        with contextlib.redirect_stderr(io.StringIO()):
             record = next(iterator, None)
         if iterator.err_count > errors:
             yield Damaged(offset, "data between records: the record before it has a wrong length")
         if record is None:
             return
         result = _classify(record, offset)
-        with contextlib.redirect_stderr(warnings):
+        with contextlib.redirect_stderr(io.StringIO()):
             iterator.read_to_end()
         missing = getattr(record.raw_stream, "limit", 0)
         if missing > 0:
@@ -372,7 +374,7 @@ def _result(record: Record, site: tuple[str, Site | None] | None, result, seen: 
     if isinstance(record, Damaged):
         if record.whole:
             return BadInput(f"not a WARC file ({record.reason})")
-        return BadInput(f"damaged WARC data: {record.reason}")
+        return BadInput(f"damaged WARC data: {record.reason}" if record.damage else record.reason)
     name, known = site
     page = PageRecord(
         url=clean_url(record.url),

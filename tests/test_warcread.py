@@ -211,3 +211,18 @@ def test_a_file_that_is_no_warc_is_one_line(tmp_path, name, content, says):
     assert "Traceback" not in result.output
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert errors == [f"error: {path}: {says}" + errors[0].split(says)[-1]], result.output
+
+
+def test_a_page_over_the_size_limit_is_skipped_with_the_limit_to_raise(tmp_path, monkeypatch):
+    from newsarchive import limits
+
+    monkeypatch.setattr(limits, "MAX_FILE_SIZE", 1000)
+    html = {"Content-Type": "text/html"}
+    page = b"<html><body>" + "<p>فقرة طويلة</p>".encode() * 200 + b"</body></html>"
+    warc = tmp_path / "big.warc.gz"
+    warc.write_bytes(record("response", "https://www.example.dz/2024/01/01/big/", page, **html))
+    result = ingest(tmp_path / "archive.db", str(warc))
+    assert result.exit_code == 1
+    (error,) = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert error.startswith(f"error: {warc}@0: a page of more than 1 kB, over the 1 kB limit")
+    assert "raise NEWSARCHIVE_MAX_FILE_SIZE" in error
