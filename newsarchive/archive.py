@@ -14,6 +14,7 @@ import logging
 import re
 import socket
 import sqlite3
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -264,7 +265,16 @@ _SCHEMA_5 = """
         ALTER TABLE articles ADD COLUMN warc_digest TEXT;
 """
 
-MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4, _SCHEMA_5]
+# Version 6 (issue 8): why a revision was made ("re-fetched", "re-ingested",
+# "re-extracted"; NULL for those made before), and why `newsarchive reextract` judged an
+# archived article no longer an article (it is flagged, never deleted; cleared when a
+# later re-extraction finds it one again).
+_SCHEMA_6 = """
+        ALTER TABLE revisions ADD COLUMN reason TEXT;
+        ALTER TABLE articles ADD COLUMN flagged TEXT;
+"""
+
+MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4, _SCHEMA_5, _SCHEMA_6]
 
 # The longest name a saved search may have (it appears in URLs and feed titles).
 SAVED_NAME_MAX = 80
@@ -464,6 +474,8 @@ _INSERT_PAGE = (
     "INSERT INTO pages (run_id, url, status, found_via, decision, reason, signals, outcome,"
     f" fetched, article_id, {', '.join(CAPTURE_COLUMNS)}) VALUES ({', '.join('?' * 14)})"
 )
+# A page's source: what its re-extraction recorded (signals.inputs.source), else its run's.
+_PAGE_SOURCE = "coalesce(json_extract(p.signals, '$.inputs.source'), r.source)"
 _SET_CAPTURE = f"UPDATE articles SET {' = ?, '.join(CAPTURE_COLUMNS)} = ? WHERE id = ?"
 
 
@@ -597,11 +609,16 @@ class Archive:
         corpus: Callable[[Article], bool] | None = None,
         run_id: int | None = None,
         count: Callable[[list[tuple[Article, Outcome]]], RunStats] | None = None,
+        reason: str = "re-fetched",
+        fetched_from_page: bool = False,
     ) -> Iterator[tuple[Article, Outcome]]:
         """Insert new articles, update changed ones, leave identical ones alone.
 
         Identity is ``article.url``. A changed title or text keeps the previous version
-        in ``revisions``; changed metadata alone updates the row without a revision.
+        in ``revisions``, with ``reason``; changed metadata alone updates the row without
+        a revision. With ``fetched_from_page``, an article's ``last_fetched`` (and a new
+        one's ``first_seen``) is when its page was fetched (``article.page.fetched``, a
+        re-extraction fetches nothing) rather than ``fetched`` or now.
         ``corpus(article)`` true marks a copy from a static corpus, which may file one
         article several times: its categories are added to the stored ones, and a text
         the archive already holds as an earlier revision does not come back.
@@ -631,10 +648,14 @@ class Archive:
                 continue
             batch.append(article)
             if len(batch) >= batch_size:
-                yield from self._upsert_batch(batch, fetched or now_iso(), corpus, counted)
+                yield from self._upsert_batch(
+                    batch, fetched or now_iso(), corpus, counted, reason, fetched_from_page
+                )
                 batch = []
         if batch:
-            yield from self._upsert_batch(batch, fetched or now_iso(), corpus, counted)
+            yield from self._upsert_batch(
+                batch, fetched or now_iso(), corpus, counted, reason, fetched_from_page
+            )
 
     def _existing(self, urls: list[str]) -> dict[str, sqlite3.Row]:
         found: dict[str, sqlite3.Row] = {}
@@ -657,6 +678,8 @@ class Archive:
         fetched: str,
         corpus: Callable[[Article], bool] | None,
         counted: tuple[int, Callable[[list[tuple[Article, Outcome]]], RunStats]] | None = None,
+        reason: str = "re-fetched",
+        fetched_from_page: bool = False,
     ) -> Iterator[tuple[Article, Outcome]]:
         conn = self.conn
         outcomes: list[tuple[Article, Outcome]] = []
@@ -669,8 +692,11 @@ class Archive:
             next_id = (conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0) + 1
             for article in batch:
                 old = existing.get(article.url)
+                when = fetched
+                if fetched_from_page and article.page is not None and article.page.fetched:
+                    when = article.page.fetched
                 if old is None:
-                    row = _article_row(article, next_id, fetched, fetched)
+                    row = _article_row(article, next_id, when, when)
                     inserts.append(row)
                     pending_ids.add(next_id)
                     index_inserts.append(
@@ -680,7 +706,7 @@ class Archive:
                     next_id += 1
                     outcomes.append((article, Outcome.NEW))
                     continue
-                row = _article_row(article, old["id"], fetched, old["first_seen"])
+                row = _article_row(article, old["id"], when, old["first_seen"])
                 fetched_row = dict(zip(ARTICLE_COLUMNS, row, strict=True))
                 copy = corpus is not None and corpus(article)
                 if (
@@ -709,8 +735,8 @@ class Archive:
                 if new_values["content_hash"] != old["content_hash"]:
                     conn.execute(
                         "INSERT INTO revisions (article_id, url, title, author, published,"
-                        " modified, text, content_hash, fetched, replaced)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " modified, text, content_hash, fetched, replaced, reason)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             old["id"],
                             old["url"],
@@ -722,6 +748,7 @@ class Archive:
                             old["content_hash"],
                             old["last_fetched"],
                             fetched,
+                            reason,
                         ),
                     )
                     conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (old["id"],))
@@ -1010,6 +1037,60 @@ class Archive:
                 [run_id],
             )
         )
+
+    # -- re-extraction (newsarchive.reextract) --
+
+    def latest_captures(
+        self, sources: Iterable[str] = (), since: str | None = None, url: str | None = None
+    ) -> array:
+        """The ``pages`` ids of the latest capture of each URL that the page decision was
+        taken on (an article, or a page with the decision's shape signals), among the
+        ``sources`` (all if none), fetched on or after ``since``, of ``url``. A page's
+        source is the one its re-extraction recorded, else its run's."""
+        where = [
+            "p.warc_file IS NOT NULL",
+            "(p.decision = 'article' OR json_type(p.signals, '$.shape') IS NOT NULL)",
+        ]
+        params: list[Any] = []
+        if since:
+            where.append("p.fetched >= ?")
+            params.append(since)
+        if url:
+            where.append("p.url = ?")
+            params.append(url)
+        sources = list(sources)
+        if sources:
+            where.append(f"{_PAGE_SOURCE} IN ({', '.join('?' for _ in sources)})")
+            params += sources
+        cursor = self.conn.execute(
+            f"SELECT max(p.id) FROM pages p LEFT JOIN crawl_runs r ON r.id = p.run_id"
+            f" WHERE {' AND '.join(where)} GROUP BY p.url ORDER BY 1",
+            params,
+        )
+        return array("q", (row[0] for row in cursor))
+
+    def pages_by_id(self, ids: Iterable[int]) -> list[dict[str, Any]]:
+        """``pages`` rows (with their ``source``, as :meth:`latest_captures` reads it),
+        in the order of ``ids``."""
+        ids = list(ids)
+        marks = ", ".join("?" for _ in ids)
+        rows = self.db.query(
+            f"SELECT p.*, {_PAGE_SOURCE} AS source FROM pages p"
+            f" LEFT JOIN crawl_runs r ON r.id = p.run_id WHERE p.id IN ({marks})",
+            ids,
+        )
+        found = {row["id"]: row for row in rows}
+        return [found[i] for i in ids if i in found]
+
+    def flag_articles(self, flags: dict[str, str | None]) -> None:
+        """Set (a reason) or clear (None) the ``flagged`` mark of the articles at these
+        URLs, in one transaction."""
+        if flags:
+            with self.conn:
+                self.conn.executemany(
+                    "UPDATE articles SET flagged = ? WHERE url = ? AND flagged IS NOT ?",
+                    [(reason, url, reason) for url, reason in flags.items()],
+                )
 
     def article_ids(self, urls: Iterable[str]) -> dict[str, int]:
         """url → articles.id for the archived ones among ``urls``."""

@@ -114,16 +114,29 @@ def cli(verbose: int) -> None:
 @click.option("--url", help="Canonical URL of a single saved .html page.")
 @click.option("--source", help="Source name for inputs that do not carry one.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@sites_option
 @db_option
 def ingest(
-    paths: tuple[Path, ...], url: str | None, source: str | None, quiet: bool, db_path: Path
+    paths: tuple[Path, ...],
+    url: str | None,
+    source: str | None,
+    quiet: bool,
+    sites_file: Path | None,
+    db_path: Path,
 ) -> None:
-    """Load seed files, corpora and saved pages into the archive.
+    """Load seed files, corpora, saved pages and WARC files into the archive.
 
     PATHS are files or folders (searched recursively). Understood: seed .txt files
     (title, blank line, source, blank line, body; UTF-8 or windows-1256), ANT corpus
     XML files, .tar/.tar.gz/.tar.xz/.zip archives of those (read in place), JSON
     Lines of articles (.jsonl), and one saved .html page with --url.
+
+    WARC files (.warc, .warc.gz, .wacz) written by any crawler (wget --warc-file,
+    Heritrix, Browsertrix, CC-NEWS) are streamed: each HTML response gets the crawl's
+    own article-or-not decision and extraction, and a page record; other records
+    (requests, images, redirects...) are skipped and counted by kind, damaged ones
+    reported by offset. A page's source is the registry's (--sites) for its host,
+    else the host's name.
 
     Re-ingesting the same input changes nothing; changed text becomes a revision.
     A bad file, record or archive member is reported with its path (and line); the
@@ -139,6 +152,8 @@ def ingest(
         newsarchive ingest seeds/
 
         newsarchive ingest ../shared/data/corpora/ant-v2.1
+
+        newsarchive ingest CC-NEWS-20240101000000-00001.warc.gz
     """
     from newsarchive.archive import interrupt_runs
     from newsarchive.ingest import IngestError, ingest_paths
@@ -154,6 +169,7 @@ def ingest(
                 progress=not quiet,
                 command=command_line(),
                 stop=lambda: stop.requested,
+                sites=sites_file,
             )
         except IngestError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -426,6 +442,85 @@ def health(check: bool, as_json: bool, sites_file: Path | None, db_path: Path) -
         sys.exit(1)
 
 
+def _iso_day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A YYYY-MM-DD date, compared as text with ISO dates: 20240101 or 2024-W01-1
+    would drop everything."""
+    if value is None:
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            datetime.date.fromisoformat(value)
+            return value
+    except ValueError:
+        pass
+    raise click.BadParameter("use YYYY-MM-DD")
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option(
+    "--since",
+    metavar="DATE",
+    callback=_iso_day,
+    help="Only pages fetched on or after DATE (YYYY-MM-DD).",
+)
+@click.option("--url", help="Only the page at this URL.")
+@sites_option
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary (no progress bar).")
+@db_option
+def reextract(
+    sources: tuple[str, ...],
+    since: str | None,
+    url: str | None,
+    sites_file: Path | None,
+    quiet: bool,
+    db_path: Path,
+) -> None:
+    """Run today's page decision and extraction again over the stored WARC captures
+    of the SOURCES' pages (all sources if none), fetching nothing.
+
+    For each page, its latest capture is read back and decided and extracted as a
+    crawl would, with the crawl's hints (feeds, REST API) and the registry's rules of
+    today, in worker processes (env NEWSARCHIVE_EXTRACT_WORKERS). Articles whose text
+    or metadata changed are updated; a changed text is kept as a revision (reason:
+    "re-extracted"); pages now recognised as articles are added; articles now
+    judged not to be articles are flagged (articles.flagged), never deleted, and
+    listed. Each page gets a decision record and the run is recorded (kind
+    "reextract"). Ctrl-C stops after the pages in hand; running it again, after a
+    stop or a kill, ends with the same archive as a run never stopped.
+
+    Example:
+
+        newsarchive reextract elmaouid
+
+        newsarchive reextract --since 2024-01-01
+
+        newsarchive reextract --url https://www.elmaouid.dz/2024/01/15/x/
+    """
+    from newsarchive.archive import interrupt_runs
+    from newsarchive.reextract import ReextractError, reextract
+
+    with stoppable() as stop, opened(db_path, create=False) as archive:
+        stop.on_hard_stop(lambda: interrupt_runs(db_path))
+        try:
+            report = reextract(
+                archive,
+                sources,
+                since=since,
+                url=url,
+                sites=sites_file,
+                progress=not quiet and sys.stderr.isatty(),
+                command=command_line(),
+                stop=lambda: stop.requested,
+            )
+        except ReextractError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(report.summary())
+    exit_if_stopped(stop, "run it again to finish; what is done is kept")
+    if report.status == "failed":
+        sys.exit(1)
+
+
 @cli.command()
 @db_option
 def reindex(db_path: Path) -> None:
@@ -634,7 +729,11 @@ def _table(header: tuple, rows: list[tuple]) -> None:
     "--due", is_flag=True, help="Also crawl every source that is due (see schedule --help)."
 )
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after fetching N pages.")
-@click.option("--since", help="Only articles published on or after DATE (YYYY-MM-DD).")
+@click.option(
+    "--since",
+    callback=_iso_day,
+    help="Only articles published on or after DATE (YYYY-MM-DD).",
+)
 @click.option(
     "--refresh", is_flag=True, help="Re-fetch known articles even if nothing says they changed."
 )
@@ -707,14 +806,6 @@ def crawl(
     """
     from newsarchive.crawl import CrawlError, run_crawls
 
-    if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
-        # Compared as text with ISO dates: 20240101 or 2024-W01-1 would drop everything.
-        raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
-    if since:
-        try:
-            datetime.date.fromisoformat(since)
-        except ValueError as exc:
-            raise click.BadParameter("use YYYY-MM-DD", param_hint="--since") from exc
     settings = {}
     for override in overrides:
         name, sep, value = override.partition("=")

@@ -20,6 +20,7 @@ archive may expand to ``NEWSARCHIVE_MAX_COMPRESSION_RATIO`` times its compressed
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import io
 import json
@@ -75,13 +76,26 @@ class BadInput(ValueError):
     page: PageRecord | None = None
 
 
-class EmptyDocument(BadInput):
+# The reason skipped empty documents are counted under (crawl_runs.dropped_reasons).
+EMPTY_DOCUMENT = "empty document"
+
+
+class Skipped(BadInput):
+    """An input left out on purpose, not a failure: counted under ``reason`` (a WARC's
+    request records, a page that is not an article), with its page decision if any."""
+
+    def __init__(self, message: str, reason: str | None = None, page: PageRecord | None = None):
+        super().__init__(message)
+        self.reason = reason or message
+        self.page = page
+
+
+class EmptyDocument(Skipped):
     """A document with nothing in it (an empty file, a blank title or text): skipped and
     counted, not a failure. Corpora hold a few (ANT v1.1: 27 of 10,161)."""
 
-
-# The reason skipped empty documents are counted under (crawl_runs.dropped_reasons).
-EMPTY_DOCUMENT = "empty document"
+    def __init__(self, message: str):
+        super().__init__(message, EMPTY_DOCUMENT)
 
 
 @dataclass
@@ -117,18 +131,17 @@ class IngestReport:
         return self.stats.archived + self.stats.dropped + self.stats.failed
 
     def summary(self) -> str:
-        skipped = ""
-        if self.skipped:
-            reasons = self.stats.dropped_reasons
-            why = (
-                next(iter(reasons))
-                if len(reasons) == 1
-                else ", ".join(f"{count} {reason}" for reason, count in reasons.items())
-            )
-            skipped = f"{self.skipped} skipped ({why}), "
+        skipped, kinds = "", ""
+        reasons = self.stats.dropped_reasons
+        if len(reasons) == 1:
+            skipped = f"{self.skipped} skipped ({next(iter(reasons))}), "
+        elif reasons:  # one line each, most first (a WARC's records by kind)
+            skipped = f"{self.skipped} skipped, "
+            ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+            kinds = "".join(f"\n  skipped {count}: {reason}" for reason, count in ranked)
         return (
             f"ingested {self.total} {self.unit}: {self.new} new, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {skipped}{self.failed} failed"
+            f"{self.unchanged} unchanged, {skipped}{self.failed} failed{kinds}"
         )
 
 
@@ -389,6 +402,8 @@ def _record_article(record: Any, source: str | None) -> Article:
 _ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".zip")
 _TEXT_SUFFIXES = (".txt", ".xml", ".sgml", ".trec", "")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
+# Read by newsarchive.warcread (imported when one is met: it imports the extractor).
+_WARC_SUFFIXES = (".warc", ".warc.gz", ".wacz")
 # Files that travel with corpora but are not articles (README.md, LICENSE, …).
 _NOT_ARTICLES = re.compile(
     r"(readme|licen[cs]e|copying|notice|changelog|changes|authors|contributing|citation"
@@ -397,7 +412,9 @@ _NOT_ARTICLES = re.compile(
 )
 
 
-_WANTED_SUFFIXES = frozenset((*_ARCHIVE_SUFFIXES, *_TEXT_SUFFIXES, *_JSONL_SUFFIXES, ".json"))
+_WANTED_SUFFIXES = frozenset(
+    (*_ARCHIVE_SUFFIXES, *_TEXT_SUFFIXES, *_JSONL_SUFFIXES, *_WARC_SUFFIXES, ".json")
+)
 
 
 def _suffix(name: str) -> str:
@@ -406,6 +423,8 @@ def _suffix(name: str) -> str:
     lower = name.rsplit("/", 1)[-1].lower()
     if lower.endswith(_ARCHIVE_SUFFIXES):
         return next(suffix for suffix in _ARCHIVE_SUFFIXES if lower.endswith(suffix))
+    if lower.endswith(".warc.gz"):
+        return ".warc.gz"
     dot = lower.rfind(".")
     return lower[dot:] if dot > 0 else ""
 
@@ -442,14 +461,21 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
 Item = tuple[str, "Article | BadInput", str]
 
 
-def read_path(path: Path, *, url: str | None = None, source: str | None = None) -> Iterator[Item]:
+def read_path(
+    path: Path, *, url: str | None = None, source: str | None = None, sites: Path | None = None
+) -> Iterator[Item]:
     """Every article (or failure) in one input file, as ``(label, Article | BadInput,
     kind)`` where ``label`` locates it: the path, ``path:line``, ``path[n]`` (JSON
-    array), ``path#n`` (n-th ``<DOC>``) or ``archive/member``."""
+    array), ``path#n`` (n-th ``<DOC>``), ``archive/member`` or ``file.warc.gz@offset``.
+    ``sites`` is the source registry a WARC's hosts are looked up in."""
     label = str(path)
     suffix = _suffix(path.name)
     try:
-        if suffix in _ARCHIVE_SUFFIXES:
+        if suffix in _WARC_SUFFIXES:
+            from newsarchive.warcread import read_warc
+
+            yield from read_warc(path, source, sites)
+        elif suffix in _ARCHIVE_SUFFIXES:
             yield from _read_archive(path, source)
         elif suffix in _JSONL_SUFFIXES:
             with path.open("rb") as handle:
@@ -870,9 +896,11 @@ _CHUNK = 256  # items per message between the processes
 _DOC_NUMBER = re.compile(r"#\d+$")
 
 
-def _read_files(files: list[Path], url: str | None, source: str | None) -> Iterator[Item]:
+def _read_files(
+    files: list[Path], url: str | None, source: str | None, sites: Path | None = None
+) -> Iterator[Item]:
     for path in files:
-        yield from read_path(path, url=url, source=source)
+        yield from read_path(path, url=url, source=source, sites=sites)
 
 
 def _reader_process(
@@ -927,6 +955,8 @@ def _read_in_background(files: list[Path], url: str | None, source: str | None) 
 
 
 _SOURCE_KINDS = {"seed": "seed", "ant": "corpus", "json": "import", "html": "page"}
+# Page records held before they are written (a WARC may hold millions of pages).
+_PAGES_BATCH = 1000
 
 
 def ingest_paths(
@@ -939,6 +969,7 @@ def ingest_paths(
     command: str = "ingest",
     background: bool | None = None,
     stop: Callable[[], bool] | None = None,
+    sites: Path | None = None,
 ) -> IngestReport:
     """Ingest files and folders of articles into ``archive`` and record the run in
     ``crawl_runs`` (kind "ingest"; status "ok", "failed" when some input failed,
@@ -950,6 +981,9 @@ def ingest_paths(
     ``background`` reads and parses the files in a second process while this one
     computes search keys and writes; by default it does so for archives and for more
     than :data:`BACKGROUND_MIN_FILES` files, where the process start-up pays for itself.
+    WARC files are read here: their pages are extracted by a pool of worker processes
+    (newsarchive.warcread), which a background reader could not start. ``sites`` is the
+    registry that names the sources of a WARC's pages.
 
     Raises :class:`IngestError` when nothing ingestible is found, a path is missing or
     ``url`` is given for anything but a single file. Per-file problems are failures in
@@ -963,10 +997,13 @@ def ingest_paths(
         where = ", ".join(str(p) for p in paths)
         raise IngestError(
             f"no article files found under {where} "
-            "(looked for .txt seed files, ANT XML, .jsonl, archives)"
+            "(looked for .txt seed files, ANT XML, .jsonl, archives, WARC files)"
         )
     # One item per file, except where a file holds many; then the total is unknown.
-    streams = any(_suffix(f.name) in (*_ARCHIVE_SUFFIXES, *_JSONL_SUFFIXES, ".json") for f in files)
+    streams = any(
+        _suffix(f.name) in (*_ARCHIVE_SUFFIXES, *_JSONL_SUFFIXES, *_WARC_SUFFIXES, ".json")
+        for f in files
+    )
     report = IngestReport()
     stats = report.stats
     bar = _Progress(progress, None if streams else len(files))
@@ -980,15 +1017,21 @@ def ingest_paths(
         )
     # Only where fork is the safe default (Linux); elsewhere read in this process.
     background = background and sys.platform.startswith("linux")
-    reader = _read_in_background if background else _read_files
+    background = background and not any(_suffix(f.name) in _WARC_SUFFIXES for f in files)
+    reader = _read_in_background if background else functools.partial(_read_files, sites=sites)
 
     # Corpora file one article under several categories (ANT v2.1: 1,180 URLs in two or
     # three category folders, some with different texts): the archive unites the copies'
     # categories and keeps superseded texts as revisions only once, so a re-ingest finds
     # every article unchanged. JSON records and seed files say what they are and replace.
     corpus_urls: set[str] = set()
-    # Decision records of saved pages (the crawl's per-page record, for `ingest --url`).
+    # Decision records of saved pages and WARC records (the crawl's per-page record).
     pages: list[PageRecord] = []
+
+    def keep(page: PageRecord) -> None:
+        pages.append(page)
+        if len(pages) >= _PAGES_BATCH:
+            _record_pages(archive, pages, run_id)
 
     def fail(label: str, reason: str) -> None:
         log.info("%s: %s", label, reason)  # the report carries it; the CLI prints it
@@ -1001,15 +1044,17 @@ def ingest_paths(
                 report.interrupted = True
                 return
             bar.tick()
-            if kind == "json" or _DOC_NUMBER.search(label):
+            if kind in ("json", "warc") or _DOC_NUMBER.search(label):
                 report.unit = "records"
-            if isinstance(result, EmptyDocument):
+            if isinstance(result, Skipped):
                 log.info("%s: skipped: %s", label, result)
-                stats.drop(EMPTY_DOCUMENT, label)
+                stats.drop(result.reason, label)
+                if result.page is not None:
+                    keep(result.page)
                 continue
             if isinstance(result, BadInput):
                 if result.page is not None:
-                    pages.append(result.page)
+                    keep(result.page)
                 fail(label, str(result))
                 continue
             try:
@@ -1019,7 +1064,7 @@ def ingest_paths(
                 if result.page is not None:
                     result.page.decision, result.page.reason = "error", str(exc)
                     result.page.outcome = "failed"
-                    pages.append(result.page)
+                    keep(result.page)
                 fail(label, str(exc))
                 continue
             if result.source:
@@ -1037,12 +1082,16 @@ def ingest_paths(
     status = "failed"
     try:
         for article, outcome in archive.upsert_articles(
-            items(), corpus=lambda article: article.url in corpus_urls, run_id=run_id, count=count
+            items(),
+            corpus=lambda article: article.url in corpus_urls,
+            run_id=run_id,
+            count=count,
+            reason="re-ingested",
         ):
             if article.page is not None:
                 article.page.found_via = article.page.found_via or "file"
                 article.page.outcome = outcome.value
-                pages.append(article.page)
+                keep(article.page)
         # Skipped empty documents are neither: a corpus that holds a few is ingested "ok".
         status = "failed" if report.failed else "ok" if stats.archived else "empty"
         if report.interrupted:
@@ -1051,11 +1100,22 @@ def ingest_paths(
     finally:
         bar.close()
         stats.pages = report.total
-        if pages:
-            archive.record_pages(pages, run_id)
+        _record_pages(archive, pages, run_id)
         archive.finish_run(run_id, stats, status)
     log.info("%s", report.summary())
     return report
+
+
+def _record_pages(archive: Archive, pages: list[PageRecord], run_id: int) -> None:
+    """Write the page records held and forget them, each linked to its article."""
+    if not pages:
+        return
+    ids = archive.article_ids(p.url for p in pages if p.decision == "article")
+    for page in pages:
+        if page.decision == "article" and page.article_id is None:
+            page.article_id = ids.get(page.url)
+    archive.record_pages(pages, run_id)
+    pages.clear()
 
 
 def _register_sources(archive: Archive, sources: dict[str, str]) -> None:

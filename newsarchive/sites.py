@@ -104,6 +104,23 @@ class Site:
             return any(re.search(p, target) for p in self.article_patterns)
         return True
 
+    def archived_url(self, url: str, canonical: str) -> str:
+        """The URL a page fetched from ``url`` is archived under: its ``canonical`` URL,
+        unless that points off the site or at what the rules say is not an article."""
+        if canonical != url and not self.is_article_url(canonical):
+            return url
+        return canonical
+
+    @classmethod
+    def judging(cls, url: str) -> Site:
+        """The site of a page whose host the registry does not know, to judge its
+        canonical URL by (:meth:`archived_url`): :meth:`for_url`, or a bare site for a
+        host that refuses (an odd name is still a host of its own)."""
+        try:
+            return cls.for_url(url)
+        except SitesError:
+            return cls(name="", base_url=url)
+
     @classmethod
     def for_url(cls, url: str) -> Site:
         """An unconfigured site: automatic discovery from its home page."""

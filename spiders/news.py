@@ -563,8 +563,12 @@ class NewsSpider(scrapy.Spider):
             log.warning("%s: %s", response.url, exc)
             yield self.record(response, found_via, "error", "undecodable page", {"error": str(exc)})
             return
+        # What went into the decision besides the page, so `newsarchive reextract` can
+        # run it again on the page's capture alone.
+        inputs = {"hints": hints, "url_shape": args[-1]}
         if article is None:
             self.drop(decision.reason)
+            decision.signals["inputs"] = inputs
             yield self.record(response, found_via, "not-article", decision.reason, decision.signals)
             follow = self.settings.getbool("NEWSARCHIVE_FOLLOW_ARTICLE_LINKS")
             if decision.kind == "listing" and depth < self.settings.getint(
@@ -582,9 +586,9 @@ class NewsSpider(scrapy.Spider):
         record = article.page
         record.found_via, record.status = found_via, response.status
         record.capture = capture.pending(response)
-        canonical = article.url  # the page's canonical_url is already clean_url'd
-        if canonical != url and not self.site.is_article_url(canonical):
-            canonical = url  # a canonical pointing off-site or at a listing: keep ours
+        record.signals["inputs"] = inputs
+        # The page's canonical_url is already clean_url'd.
+        canonical = self.site.archived_url(url, article.url)
         if canonical in self.seen_canonical:
             self.drop("duplicate of an article already crawled")
             yield self.record(

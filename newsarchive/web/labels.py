@@ -34,7 +34,7 @@ RUN_STATUS = {
     "interrupted": "أُوقفت",
     "killed": "انقطعت",
 }
-RUN_KIND = {"crawl": "زحف", "ingest": "إدخال ملفات"}
+RUN_KIND = {"crawl": "زحف", "ingest": "إدخال ملفات", "reextract": "إعادة استخراج"}
 PAGE_DECISION = {"article": "مقال", "not-article": "ليست مقالًا", "error": "خطأ"}
 PAGE_OUTCOME = {
     "new": "جديد",
@@ -42,6 +42,8 @@ PAGE_OUTCOME = {
     "unchanged": "دون تغيير",
     "skipped": "تُرك",
     "failed": "فشل",
+    # newsarchive.reextract: an archived article no longer judged one (kept).
+    "flagged": "عُلِّم: لم يعد مقالًا",
 }
 FOUND_VIA = {
     "start": "صفحة البداية",
@@ -77,6 +79,9 @@ REASONS = {
     "outside the article URL patterns": "خارج أنماط روابط المقالات",
     "older than --since": "أقدم من التاريخ المطلوب (since)",
     "duplicate of an article already crawled": "نسخة من مقال جُلب من قبل",
+    "duplicate of an article already read": "نسخة من مقال قُرئ من قبل",
+    "duplicate of an article already re-extracted": "نسخة من مقال أُعيد استخراجه من قبل",
+    "extraction failed": "فشل الاستخراج",
     "forbidden by robots.txt": "يمنعها robots.txt",
     "undecodable page": "تعذّر فك ترميز الصفحة",
     "robots.txt": "ملف robots.txt",
@@ -89,6 +94,7 @@ REASONS = {
     "section page": "صفحة قسم",
 }
 _HTTP_STATUS = re.compile(r"HTTP (\d{3})")
+_FLAGGED = "flagged: "
 
 VALUES: dict[tuple[str, str], dict[str, str]] = {
     ("crawl_runs", "status"): RUN_STATUS,
@@ -131,6 +137,8 @@ def reason_label(reason: str) -> str:
     """A reason a page was not archived, in Arabic when its wording is known."""
     if reason in REASONS:
         return REASONS[reason]
+    if reason.startswith(_FLAGGED):  # newsarchive.reextract: an article no longer one
+        return f"عُلِّم مقالًا سابقًا: {reason_label(reason.removeprefix(_FLAGGED))}"
     if match := _HTTP_STATUS.fullmatch(reason):
         return f"خطأ HTTP {match.group(1)}"
     return reason
