@@ -34,6 +34,16 @@ def db_option(fn):
     )(fn)
 
 
+def redis_option(fn):
+    return click.option(
+        "--redis",
+        "redis_url",
+        metavar="URL",
+        envvar="NEWSARCHIVE_REDIS",
+        help="Redis of a distributed crawl, redis://HOST:PORT/N (env NEWSARCHIVE_REDIS).",
+    )(fn)
+
+
 def sites_option(fn):
     return click.option(
         "--sites",
@@ -602,6 +612,7 @@ def _table(header: tuple, rows: list[tuple]) -> None:
     metavar="NAME=VALUE",
     help="Override a Scrapy setting, e.g. -s AUTOTHROTTLE_ENABLED=0 (repeatable).",
 )
+@redis_option
 @db_option
 @click.pass_context
 def crawl(
@@ -615,6 +626,7 @@ def crawl(
     quiet: bool,
     log_file: Path | None,
     overrides: tuple[str, ...],
+    redis_url: str | None,
     db_path: Path,
 ) -> None:
     """Crawl configured sources (names from seeds/sites.toml) or any site URL.
@@ -636,6 +648,12 @@ def crawl(
 
     Exits with status 1 when a crawl archives no article, listing what it tried;
     130 when stopped by Ctrl-C, 143 by SIGTERM.
+
+    With --redis (or the registry's [distributed] redis) this process is one worker
+    of a crawl shared through Redis: start as many as you like, here or on other
+    machines; they share the frontier and each site's politeness, and never open the
+    archive: `newsarchive drain` writes what they find. See "Crawling from many
+    machines" in the README.
 
     Example:
 
@@ -661,8 +679,12 @@ def crawl(
         if not sep or not name.strip():
             raise click.BadParameter(f"{override!r}: use NAME=VALUE", param_hint="--set")
         settings[name.strip()] = value
-    with opened(db_path):
-        pass  # fail early on a bad --db, before the reactor starts
+    redis_url = redis_url or _registry_redis(sites_file)
+    if redis_url:
+        _check_redis(redis_url)
+    else:
+        with opened(db_path):
+            pass  # fail early on a bad --db, before the reactor starts
     with stoppable() as stop:
         try:
             results = run_crawls(
@@ -678,6 +700,7 @@ def crawl(
                 progress=not quiet and sys.stderr.isatty(),
                 settings=settings,
                 stop=stop,
+                redis_url=redis_url,
             )
         except CrawlError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -697,6 +720,12 @@ def crawl(
                 f"error: {result.tried['the site']}; check the URL ({result.tried['url']}),"
                 " the network, or whether the site is up",
                 err=True,
+            )
+            continue
+        if redis_url:
+            click.echo(
+                f"{result.source}: worker {result.status}: {run.get('pages', 0)} pages fetched,"
+                f" {run.get('items', 0)} items sent to the writer (newsarchive drain)"
             )
             continue
         click.echo(
@@ -727,6 +756,67 @@ def crawl(
     exit_if_stopped(stop, "the next crawl resumes where this one stopped")
     if failed:
         sys.exit(1)
+
+
+def _registry_redis(sites_file: Path | None) -> str | None:
+    from newsarchive.distributed import registry_redis
+    from newsarchive.sites import sites_path
+
+    return registry_redis(sites_path(sites_file))
+
+
+def _check_redis(url: str):
+    """A client for ``url``, or the one-line error saying what is wrong."""
+    from newsarchive.distributed import DistributedError, connect
+
+    try:
+        return connect(url)
+    except DistributedError as exc:
+        raise click.ClickException(f"{exc}; start redis-server or fix --redis") from exc
+
+
+@cli.command()
+@click.option(
+    "--until-done", is_flag=True, help="Exit once no crawl is running and every item is written."
+)
+@redis_option
+@sites_option
+@db_option
+def drain(until_done: bool, redis_url: str | None, sites_file: Path | None, db_path: Path) -> None:
+    """Write what the workers of distributed crawls find into the archive: the one
+    writer (one per Redis). Articles and page records are written through the same
+    path as a crawl's and acknowledged only once committed, so a killed drain loses
+    and doubles nothing: the next one writes what it had read. It records each run,
+    and keeps in Redis the archived articles the workers do not fetch again.
+
+    Runs until Ctrl-C or SIGTERM (it finishes the batch in hand), or with
+    --until-done until no worker is left and the stream is written.
+
+    Example:
+
+        newsarchive drain --redis redis://10.0.0.5:6379/0
+    """
+    from newsarchive.drain import drain as run_drain
+
+    redis_url = redis_url or _registry_redis(sites_file)
+    if not redis_url:
+        raise click.UsageError("name the crawl's Redis: --redis redis://HOST:PORT/N")
+    _check_redis(redis_url)
+    with opened(db_path):
+        pass
+    from newsarchive.distributed import DistributedError
+
+    with stoppable() as stop:
+        try:
+            report = run_drain(
+                redis_url, db_path, until_done=until_done, stop=lambda: stop.requested
+            )
+        except DistributedError as exc:
+            raise click.ClickException(str(exc)) from exc
+    for run_id, source, status in report.finished:
+        click.echo(f"run {run_id} of {source}: {status}")
+    click.echo(f"{report.items} items written in {report.batches} batches to {db_path}")
+    exit_if_stopped(stop, "the next drain writes what is left")
 
 
 def _echo_dropped(run: dict) -> None:
