@@ -302,9 +302,15 @@ def serve(host: str, port: int, db_path: Path) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Instead: the distributed crawls of this Redis (queues, writer, workers, pauses).",
+)
 @sites_option
 @db_option
-def stats(as_json: bool, sites_file: Path | None, db_path: Path) -> None:
+def stats(as_json: bool, redis_url: str | None, sites_file: Path | None, db_path: Path) -> None:
     """Articles per source, oldest and newest, the last runs, the pages of the
     latest run that recorded any, counted by decision and reason, and each source's
     health (see `newsarchive health`).
@@ -313,10 +319,19 @@ def stats(as_json: bool, sites_file: Path | None, db_path: Path) -> None:
     SIGTERM) or killed (its process died before the end: kill -9, a crash; marked so
     by the next command). Its counts are always those of the articles it archived.
 
+    With --redis URL, the distributed crawls instead: requests queued and in flight per
+    source, items waiting for the writer (newsarchive drain), each live worker's pages
+    and pages per second, and the hosts paused now by a Retry-After.
+
     Example:
 
         newsarchive stats
+
+        newsarchive stats --redis redis://10.0.0.5:6379/0
     """
+    if redis_url:
+        _redis_stats(redis_url, as_json)
+        return
     with opened(db_path, create=False) as archive:
         archive.reap_dead_runs()  # a run whose process died shows as "killed"
         figures = archive.stats()
@@ -367,6 +382,34 @@ def stats(as_json: bool, sites_file: Path | None, db_path: Path) -> None:
     if health:
         click.echo("\nsource health (newsarchive health --check exits 1 when one is unhealthy):")
         _echo_health(health)
+
+
+def _redis_stats(url: str, as_json: bool) -> None:
+    from newsarchive.distributed import frontier_stats
+
+    figures = frontier_stats(_check_redis(url))
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    writer = figures["writer"] or "none running (start `newsarchive drain`)"
+    click.echo(f"{figures['items_waiting']} items waiting for the writer; writer: {writer}")
+    click.echo(f"redis memory: {figures['memory_bytes'] / 1e6:.1f} MB")
+    if not figures["sources"] and not figures["workers"]:
+        click.echo("no distributed crawl in this Redis")
+    if figures["sources"]:
+        rows = [
+            (s, f["queued"], f["in_flight"], f["run"] or "-") for s, f in figures["sources"].items()
+        ]
+        _table(("source", "queued", "in flight", "run"), rows)
+    if figures["workers"]:
+        click.echo("\nworkers:")
+        rows = [
+            (w["worker"], w["source"], w["pages"], w["items"], w["pages_per_second"])
+            for w in figures["workers"]
+        ]
+        _table(("worker", "source", "pages", "items", "pages/s"), rows)
+    for host in figures["paused_hosts"]:
+        click.echo(f"paused: {host['host']} for {host['seconds_left']} s more (Retry-After)")
 
 
 def _source_health(archive: Archive, sites_file: Path | None) -> list:
@@ -865,10 +908,24 @@ def _scrapyd_urls(ctx: click.Context, param: click.Parameter, values: tuple[str,
     callback=_scrapyd_urls,
     help="Hand due crawls to this scrapyd server instead (repeatable, or a comma list).",
 )
+@redis_option
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="With --scrapyd and --redis: jobs per due source, spread over the servers.",
+)
 @sites_option
 @db_option
 def schedule(
-    once: bool, jobs: int, scrapyd_urls: list[str], sites_file: Path | None, db_path: Path
+    once: bool,
+    jobs: int,
+    scrapyd_urls: list[str],
+    redis_url: str | None,
+    workers: int,
+    sites_file: Path | None,
+    db_path: Path,
 ) -> None:
     """Crawl every source whose interval (seeds/sites.toml) has elapsed, each in
     its own process, at most --jobs at once, and keep doing so until stopped.
@@ -883,6 +940,8 @@ def schedule(
     With --scrapyd, due crawls are handed to scrapyd servers (the project deployed
     there with scrapyd-deploy), each to the one with the fewest jobs, and recorded in
     crawl_runs; the jobs write to this --db and read this --sites, by the same paths.
+    With --redis too, each due source gets --workers jobs, spread over the servers,
+    that share its crawl through Redis; `newsarchive drain` writes what they find.
 
     Example:
 
@@ -891,10 +950,17 @@ def schedule(
         newsarchive schedule --once   # from cron: */15 * * * *
 
         newsarchive schedule --scrapyd http://127.0.0.1:6800/
+
+        newsarchive schedule --scrapyd http://w1:6800/,http://w2:6800/ --redis
+        redis://10.0.0.5:6379/0 --workers 4
     """
     if scrapyd_urls:
-        _schedule_on_scrapyd(scrapyd_urls, once, sites_file, db_path)
+        if redis_url:
+            _check_redis(redis_url)
+        _schedule_on_scrapyd(scrapyd_urls, once, sites_file, db_path, redis_url, workers)
         return
+    if workers > 1:
+        raise click.UsageError("--workers spreads jobs over scrapyd servers: give --scrapyd URL")
     from newsarchive.schedule import SCHEDULER_GRACE, Scheduler
     from newsarchive.sites import SitesError
 
@@ -922,7 +988,12 @@ def schedule(
 
 
 def _schedule_on_scrapyd(
-    urls: list[str], once: bool, sites_file: Path | None, db_path: Path
+    urls: list[str],
+    once: bool,
+    sites_file: Path | None,
+    db_path: Path,
+    redis_url: str | None,
+    workers: int,
 ) -> None:
     from newsarchive.scrapyd import ScrapydError, Server, hand_due, hand_forever
     from newsarchive.sites import SitesError
@@ -952,12 +1023,13 @@ def _schedule_on_scrapyd(
         errors.extend(result.errors)
 
     try:
+        spread = {"redis": redis_url, "workers": workers}
         if once:
-            report(hand_due(db_path, sites_file, servers))
+            report(hand_due(db_path, sites_file, servers, **spread))
         else:
             # Nothing runs here but the polling: a signal ends the wait between passes.
             with stoppable() as stop:
-                hand_forever(db_path, sites_file, servers, report=report, wait=stop.wait)
+                hand_forever(db_path, sites_file, servers, report=report, wait=stop.wait, **spread)
             exit_if_stopped(stop, "the jobs handed to scrapyd run on")
     except (ScrapydError, SitesError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -188,11 +188,8 @@ def run_crawls(
 
     project = get_project_settings()
     project.set("NEWSARCHIVE_DB", str(db_path), priority="cmdline")
-    if redis_url:
-        from newsarchive.distributed import worker_settings
-
-        for key, value in worker_settings(redis_url).items():
-            project.set(key, value, priority="cmdline")
+    if redis_url:  # a worker: newsarchive.distributed.RedisAddon does the rest
+        project.set("NEWSARCHIVE_REDIS", redis_url, priority="cmdline")
     if log_file:
         project.set("LOG_FILE", str(log_file), priority="cmdline")
         project.set("LOG_LEVEL", log_level or "INFO", priority="cmdline")

@@ -99,6 +99,20 @@ def key(*parts: str) -> str:
     return ":".join((PREFIX, *parts))
 
 
+class RedisAddon:
+    """A Scrapy add-on (settings.ADDONS): a crawl given the NEWSARCHIVE_REDIS setting
+    becomes a worker (:func:`worker_settings`), however it is started: `newsarchive
+    crawl --redis`, or a scrapyd job handed by `newsarchive schedule --scrapyd --redis`
+    (scrapyd passes settings, not options). Add-ons apply after the spider's own
+    settings, so the registry's per-site delay goes to the shared budget instead."""
+
+    def update_settings(self, settings: Any) -> None:
+        url = settings.get("NEWSARCHIVE_REDIS")
+        if url:
+            for name, value in worker_settings(url).items():
+                settings.set(name, value, priority="cmdline")
+
+
 def worker_settings(url: str) -> dict[str, Any]:
     """The Scrapy settings that make a crawl one worker of a distributed crawl."""
     from newsarchive import settings as project
@@ -564,3 +578,53 @@ class SharedPoliteness:
         """A Retry-After (or backoff) pause of the host, for every worker."""
         host = self.host(request)
         self._pause(keys=[key("host", host), key("paused")], args=[int(seconds * 1000), host])
+
+
+# --- operations --------------------------------------------------------------------------
+
+
+def frontier_stats(client: redis.Redis) -> dict[str, Any]:
+    """What `newsarchive stats --redis` shows: per source its queued and in-flight
+    requests; the items waiting for the writer (unread and read but not committed); each
+    live worker's pages and pages per second; the hosts paused now (Retry-After)."""
+    sources = {}
+    for name in client.scan_iter(key("*", "requests")):
+        source = _text(name).split(":")[1]
+        sources[source] = {
+            "queued": client.zcard(name),
+            "in_flight": client.hlen(key(source, "inflight")),
+            "run": _text(client.get(key(source, "run")) or b"") or None,
+        }
+    for name in client.scan_iter(key("*", "inflight")):
+        source = _text(name).split(":")[1]
+        sources.setdefault(source, {"queued": 0, "in_flight": client.hlen(name), "run": None})
+    workers = []
+    for name in client.scan_iter(key("worker", "*")):
+        raw = client.get(name)
+        if raw is None:
+            continue  # gone since the scan
+        beat = json.loads(raw)
+        seconds = max(beat["now"] - beat["started"], 1e-9)
+        workers.append(
+            {
+                "worker": _text(name).removeprefix(key("worker", "")),
+                "source": beat["source"],
+                "pages": beat["pages"],
+                "items": beat["items"],
+                "pages_per_second": round(beat["pages"] / seconds, 2),
+            }
+        )
+    seconds, micros = client.time()
+    now_ms = seconds * 1000 + micros // 1000
+    paused = [
+        {"host": _text(host), "seconds_left": round((until - now_ms) / 1000, 1)}
+        for host, until in client.zrangebyscore(key("paused"), now_ms, "+inf", withscores=True)
+    ]
+    return {
+        "sources": dict(sorted(sources.items())),
+        "items_waiting": client.xlen(STREAM) if client.exists(STREAM) else 0,
+        "writer": _text(client.get(key("writer")) or b"") or None,
+        "workers": sorted(workers, key=lambda w: (w["source"], w["worker"])),
+        "paused_hosts": paused,
+        "memory_bytes": client.info("memory")["used_memory"],
+    }

@@ -196,7 +196,11 @@ class Drain:
             self.remember(source, writer.flush())
         for token, source in ends:
             self.finish(token, source)
-        self.client.xack(STREAM, GROUP, *[entry_id for entry_id, _ in entries])
+        ids = [entry_id for entry_id, _ in entries]
+        # Written: acknowledged, and deleted (the stream holds only what waits).
+        self.client.pipeline(transaction=True).xack(STREAM, GROUP, *ids).xdel(
+            STREAM, *ids
+        ).execute()
         self.report.items += len(entries)
         self.report.batches += 1
 

@@ -59,6 +59,10 @@ DUPEFILTER_CLASS = "newsarchive.seen.SeenFilter"
 ITEM_PIPELINES = {
     "newsarchive.pipelines.ArchivePipeline": 300,
 }
+# With a Redis URL here, a crawl is one worker of a distributed crawl (newsarchive.
+# distributed: the add-on switches the scheduler, pipeline and politeness over).
+NEWSARCHIVE_REDIS = ""
+ADDONS = {"newsarchive.distributed.RedisAddon": 0}
 
 # Where articles go (env NEWSARCHIVE_DB, as for every command).
 NEWSARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "data/archive.db")
