@@ -276,3 +276,9 @@ def test_a_redis_that_cannot_be_reached_is_one_line(tmp_path):
         assert result.output.startswith(f"Error: cannot reach Redis at {url}")
         assert "Traceback" not in result.output
     assert not (tmp_path / "a.db").exists()
+    # The registry can name the Redis too ([distributed] redis).
+    sites = write_sites(tmp_path / "sites.toml", "http://127.0.0.1:9")
+    sites.write_text(sites.read_text() + f'[distributed]\nredis = "{url}"\n')
+    result = CliRunner().invoke(cli, ["crawl", "sample", "--sites", str(sites)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: cannot reach Redis at {url}")
