@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from newsarchive import limits, stopping
-from newsarchive.items import Article, PageRecord
+from newsarchive.items import CAPTURE_COLUMNS, Article, PageRecord, capture_columns
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,10 @@ ARTICLE_COLUMNS = (
     "content_hash",
     "first_seen",
     "last_fetched",
+    *CAPTURE_COLUMNS,
 )
+# Columns whose change alone does not make a re-fetch "updated".
+_NOT_CONTENT = ("first_seen", "last_fetched", *CAPTURE_COLUMNS)
 
 
 _SCHEMA_1 = """
@@ -248,7 +251,20 @@ _SCHEMA_4 = """
 
 # Each entry is the SQL that upgrades the schema by one version (PRAGMA user_version).
 # Append, never edit: archives in the field have run the earlier ones.
-MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4]
+# Version 5 (issue 8): where each fetched page's response is kept as WARC, and for an
+# article the capture its current text came from (newsarchive.capture, items.Capture).
+_SCHEMA_5 = """
+        ALTER TABLE pages ADD COLUMN warc_file TEXT;
+        ALTER TABLE pages ADD COLUMN warc_offset INTEGER;
+        ALTER TABLE pages ADD COLUMN warc_length INTEGER;
+        ALTER TABLE pages ADD COLUMN warc_digest TEXT;
+        ALTER TABLE articles ADD COLUMN warc_file TEXT;
+        ALTER TABLE articles ADD COLUMN warc_offset INTEGER;
+        ALTER TABLE articles ADD COLUMN warc_length INTEGER;
+        ALTER TABLE articles ADD COLUMN warc_digest TEXT;
+"""
+
+MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4, _SCHEMA_5]
 
 # The longest name a saved search may have (it appears in URLs and feed titles).
 SAVED_NAME_MAX = 80
@@ -400,6 +416,7 @@ def _article_row(article: Article, article_id: int, fetched: str, first_seen: st
         content_hash,
         first_seen,
         fetched,
+        *capture_columns(article.page),
     )
 
 
@@ -436,15 +453,18 @@ def _merged(old: dict[str, Any], new: dict[str, Any], unite: bool = False) -> di
         added = [c for c in json.loads(new["categories"]) if c not in stored]
         merged["categories"] = json.dumps(stored + added, ensure_ascii=False)
     if new["content_hash"] == old["content_hash"]:
-        for column in ("title", "text", "word_count"):
+        # The same text: from the stored capture too, if the new one has none (an ingest).
+        keep = CAPTURE_COLUMNS if new["warc_file"] is None else ()
+        for column in ("title", "text", "word_count", *keep):
             merged[column] = old[column]
     return merged
 
 
 _INSERT_PAGE = (
     "INSERT INTO pages (run_id, url, status, found_via, decision, reason, signals, outcome,"
-    " fetched, article_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f" fetched, article_id, {', '.join(CAPTURE_COLUMNS)}) VALUES ({', '.join('?' * 14)})"
 )
+_SET_CAPTURE = f"UPDATE articles SET {' = ?, '.join(CAPTURE_COLUMNS)} = ? WHERE id = ?"
 
 
 def _json_value(value: Any) -> Any:
@@ -674,11 +694,11 @@ class Archive:
                     fetched_row["content_hash"] = old["content_hash"]
                 new_values = _merged(old, fetched_row, copy)
                 row = tuple(new_values[c] for c in ARTICLE_COLUMNS)
-                if all(
-                    new_values[c] == old[c]
-                    for c in ARTICLE_COLUMNS
-                    if c not in ("first_seen", "last_fetched")
-                ):
+                if all(new_values[c] == old[c] for c in ARTICLE_COLUMNS if c not in _NOT_CONTENT):
+                    # Unchanged: the row keeps the capture its text came from (the new
+                    # one is on the page's row), unless it had none yet.
+                    if old["warc_file"] is None and new_values["warc_file"] is not None:
+                        conn.execute(_SET_CAPTURE, (*capture_columns(article.page), old["id"]))
                     outcomes.append((article, Outcome.UNCHANGED))
                     continue
                 if old["id"] in pending_ids:
@@ -963,6 +983,7 @@ class Archive:
                     record.outcome,
                     record.fetched or now,
                     record.article_id,
+                    *capture_columns(record),
                 )
             )
         if rows or (counts is not None and run_id is not None):

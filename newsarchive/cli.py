@@ -641,6 +641,12 @@ def _table(header: tuple, rows: list[tuple]) -> None:
     "--refresh", is_flag=True, help="Re-fetch known articles even if nothing says they changed."
 )
 @sites_option
+@click.option(
+    "--no-warc",
+    is_flag=True,
+    help="Do not keep the fetched responses as WARC (kept by default in warc/SOURCE/"
+    " beside the archive).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary (no progress line).")
 @click.option(
     "--log-file",
@@ -666,6 +672,7 @@ def crawl(
     since: str | None,
     refresh: bool,
     sites_file: Path | None,
+    no_warc: bool,
     quiet: bool,
     log_file: Path | None,
     overrides: tuple[str, ...],
@@ -722,6 +729,8 @@ def crawl(
         if not sep or not name.strip():
             raise click.BadParameter(f"{override!r}: use NAME=VALUE", param_hint="--set")
         settings[name.strip()] = value
+    if no_warc:
+        settings["NEWSARCHIVE_WARC"] = False
     redis_url = redis_url or _registry_redis(sites_file)
     if redis_url:
         _check_redis(redis_url)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsarchive import due
+from newsarchive import capture, due
 from newsarchive.archive import RunStats, interrupt_runs, open_archive
 from newsarchive.sites import Site, SitesError, load_sites, sites_path
 from newsarchive.stopping import StopSignals
@@ -258,6 +258,7 @@ def run_crawls(
         stop.on_stop(lambda: reactor.callFromThread(_stop_crawls, process))
         if not redis_url:  # a worker has no run record or job state of its own
             stop.on_hard_stop(lambda: _hard_stop(db_path, jobdirs))
+        stop.on_hard_stop(capture.freeze_all)
     if stop is not None and stop.requested:  # stopped while setting up: nothing ran
         for lock in locks:
             lock.close()

@@ -53,7 +53,8 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from newsarchive.items import Article, PageRecord
+from newsarchive import capture
+from newsarchive.items import Article, Capture, PageRecord
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +156,14 @@ def encode_item(item: Article | PageRecord) -> dict[str, str]:
 def decode_item(kind: str, data: str) -> Article | PageRecord:
     fields = json.loads(data)
     if kind == "page":
-        return PageRecord(**fields)
+        return _page(fields)
     page = fields.pop("page", None)
-    return Article(**fields, page=PageRecord(**page) if page else None)
+    return Article(**fields, page=_page(page) if page else None)
+
+
+def _page(fields: dict[str, Any]) -> PageRecord:
+    where = fields.pop("capture", None)
+    return PageRecord(**fields, capture=Capture(**where) if where else None)
 
 
 def _text(value: Any) -> str:
@@ -455,7 +461,12 @@ class SeedOnce:
 class StreamPipeline:
     """The item pipeline of a worker: every Article and PageRecord goes to the writer's
     stream (newsarchive.drain) tagged with its source and run; the known articles of an
-    incremental crawl come from the writer's ``known:SOURCE`` hash."""
+    incremental crawl come from the writer's ``known:SOURCE`` hash.
+
+    Captures (newsarchive.capture) stay in the worker's own WARC files, beside its
+    NEWSARCHIVE_DB path on its machine: the page's record carries the file, offset,
+    length and digest, placed here before it leaves, and the machine's name
+    (``warc_host`` in its signals)."""
 
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -478,6 +489,11 @@ class StreamPipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Article | PageRecord):
+            page = item.page if isinstance(item, Article) else item
+            if page is not None and page.capture is not None:
+                capture.resolve(self.crawler, [page])
+                capture.describe(self.crawler, [page])
+                page.signals["warc_host"] = socket.gethostname()
             fields = encode_item(item)
             fields.update(run=self.worker.run, source=self.worker.source)
             self.worker.client.xadd(STREAM, fields)

@@ -78,6 +78,42 @@ class Article:
         return cls(**known)
 
 
+# The columns of ``pages`` and ``articles`` that locate a capture (Capture.columns()).
+CAPTURE_COLUMNS = ("warc_file", "warc_offset", "warc_length", "warc_digest")
+
+
+@dataclass
+class Capture:
+    """Where the response a page came from is kept (newsarchive.capture): ``file``, the
+    WARC file's path relative to the archive file's directory; ``offset`` and
+    ``length``, the bytes of the response record's gzip member in it (seek there and
+    warcio reads that record first); ``digest``, its WARC-Payload-Digest (sha1:BASE32).
+
+    ``record_id`` is the record's WARC-Record-ID. While the writer thread has not
+    written the record yet, only ``record_id`` and ``seq`` (its place in the writer's
+    queue) are set; newsarchive.capture.resolve fills in the rest."""
+
+    file: str | None = None
+    offset: int | None = None
+    length: int | None = None
+    digest: str | None = None
+    record_id: str | None = None
+    seq: int | None = field(default=None, repr=False, compare=False)
+
+    def columns(self) -> tuple[str | None, int | None, int | None, str | None]:
+        """The values of CAPTURE_COLUMNS (all None while unplaced)."""
+        if self.file is None:
+            return (None, None, None, None)
+        return (self.file, self.offset, self.length, self.digest)
+
+
+def capture_columns(page: PageRecord | None) -> tuple:
+    """The CAPTURE_COLUMNS values for a page's row, or an article's (its page's)."""
+    if page is None or page.capture is None:
+        return (None, None, None, None)
+    return page.capture.columns()
+
+
 @dataclass
 class PageRecord:
     """Why one fetched page is, or is not, in the archive: kept for every page a crawl,
@@ -100,6 +136,8 @@ class PageRecord:
     run_id: int | None = None
     # The archived article's id, once the pipeline has written it.
     article_id: int | None = None
+    # Where the response is kept as WARC (None: not captured, e.g. --no-warc).
+    capture: Capture | None = None
 
     def __post_init__(self) -> None:
         if self.outcome is None and self.decision in ("not-article", "error"):

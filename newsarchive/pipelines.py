@@ -16,6 +16,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from newsarchive import capture
 from newsarchive.archive import PAGE_DECISIONS, Outcome, RunStats, now_iso, open_archive
 from newsarchive.items import Article, PageRecord
 from newsarchive.limits import MAX_ARTICLE_SIZE, parse_size
@@ -28,14 +29,17 @@ class ArchiveWriter:
     """Articles and page records into one run of the archive, in batches: the write
     path of a crawl (:class:`ArchivePipeline`) and of the distributed crawl's writer
     (newsarchive.drain). ``stats`` is Scrapy's stats collector, or anything with its
-    ``inc_value`` and ``get_stats``: the run's counts are read from it."""
+    ``inc_value`` and ``get_stats``: the run's counts are read from it. ``crawler``, in
+    a crawl, is where the WARC writer is (newsarchive.capture): the pages' captures are
+    placed and described with it; the drain has none (its workers placed them)."""
 
     # A killed crawl resumes from its job state, where these articles already count
     # as fetched: write at least this often, so a kill loses little.
     MAX_BATCH_SECONDS = 2.0
 
-    def __init__(self, archive: Any, run_id: int, stats: Any, batch_size: int):
+    def __init__(self, archive: Any, run_id: int, stats: Any, batch_size: int, crawler: Any = None):
         self.archive = archive
+        self.crawler = crawler
         self.run_id = run_id
         self.stats = stats
         self.batch_size = batch_size
@@ -93,7 +97,9 @@ class ArchiveWriter:
         """Write the article batch, then every page record waiting (the articles' with
         their outcome and article id); the articles written and their outcomes. The
         run's counts go into both transactions, so after a kill -9 they still match the
-        articles and pages written."""
+        articles and pages written. Captures are placed first (newsarchive.capture), so
+        both rows say where the response is."""
+        capture.resolve(self.crawler, [*self.pages, *(a.page for a in self.batch if a.page)])
         written = []
         if self.batch:
             written = list(
@@ -111,6 +117,7 @@ class ArchiveWriter:
                     article.page.article_id = ids.get(article.url)
                     self.pages.append(article.page)
         self.archive.record_pages(self.pages, self.run_id, counts=self.run_counts())
+        capture.describe(self.crawler, self.pages, self.run_id)
         self.pages = []
         self.last_flush = time.monotonic()
         return written
@@ -174,7 +181,9 @@ class ArchivePipeline:
         else:  # scrapy's own command line has consumed its arguments by now
             command = f"scrapy crawl {spider.name}"
         run_id = self.archive.start_run("crawl", spider.name, command)
-        self.writer = ArchiveWriter(self.archive, run_id, self.crawler.stats, self.batch_size)
+        self.writer = ArchiveWriter(
+            self.archive, run_id, self.crawler.stats, self.batch_size, self.crawler
+        )
         self.writer.MAX_BATCH_SECONDS = self.MAX_BATCH_SECONDS
         self.crawler.stats.set_value("newsarchive/run_id", run_id)
         # The spider reads the known URLs from here for incremental crawls.

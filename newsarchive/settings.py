@@ -45,6 +45,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newsarchive.politeness.RobotsTxtFirstMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchive.politeness.RetryAfterMiddleware": 550,
+    # Every response into WARC as the server sent it: outside RedirectMiddleware (600)
+    # and HttpCompressionMiddleware (590), so 3xx and compressed bodies are kept as such.
+    "newsarchive.capture.CaptureMiddleware": 610,
 }
 EXTENSIONS = {
     "newsarchive.politeness.RobotsCrawlDelay": 600,
@@ -62,6 +65,8 @@ ITEM_PIPELINES = {
 # With a Redis URL here, a crawl is one worker of a distributed crawl (newsarchive.
 # distributed: the add-on switches the scheduler, pipeline and politeness over).
 NEWSARCHIVE_REDIS = ""
+# A worker silent this many seconds is dead: the others take back its in-flight requests.
+NEWSARCHIVE_WORKER_TTL = 10
 ADDONS = {"newsarchive.distributed.RedisAddon": 0}
 
 # Where articles go (env NEWSARCHIVE_DB, as for every command).
@@ -94,3 +99,8 @@ NEWSARCHIVE_LISTING_DEPTH = 0
 # The largest article stored, in UTF-8 bytes of title, text and description (2 MB;
 # env NEWSARCHIVE_MAX_ARTICLE_SIZE, as for ingest): see newsarchive/limits.py.
 NEWSARCHIVE_MAX_ARTICLE_SIZE = MAX_ARTICLE_SIZE
+# Keep every fetched response as WARC in warc/<source>/ beside the archive
+# (newsarchive.capture): `crawl --no-warc` or `warc = false` for a source turns it off.
+NEWSARCHIVE_WARC = True
+# A new WARC file past this size (bytes, or 500MB): Heritrix's default.
+NEWSARCHIVE_WARC_MAX_SIZE = "1GB"

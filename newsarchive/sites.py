@@ -78,6 +78,8 @@ class Site:
     concurrency: int = 1
     interval: int = 6 * 3600
     max_pages: int | None = None
+    # Keep every fetched response as WARC (newsarchive.capture).
+    warc: bool = True
     extraction: ExtractionRules = field(default_factory=ExtractionRules)
 
     def url(self, path: str) -> str:
@@ -132,6 +134,7 @@ _SITE_KEYS = {
     "interval",
     "max_pages",
     "timezone",
+    "warc",
     "extract",
 }
 _EXTRACT_KEYS = {"title", "body", "date", "author", "boilerplate", "default_author"}
@@ -195,6 +198,8 @@ def _build_site(name: str, entry: Any, defaults: dict[str, Any]) -> tuple[Site |
     if not isinstance(concurrency, int) or not 1 <= concurrency <= 8:
         problems.append(f"{where}: concurrency must be an integer from 1 to 8")
         concurrency = 1
+    if not isinstance(entry.get("warc", True), bool):
+        problems.append(f"{where}: warc must be true or false")
     extract = entry.get("extract", {})
     if not isinstance(extract, dict):
         problems.append(f"{where}: extract must be a table")
@@ -235,6 +240,7 @@ def _build_site(name: str, entry: Any, defaults: dict[str, Any]) -> tuple[Site |
         concurrency=concurrency,
         interval=interval,
         max_pages=entry.get("max_pages"),
+        warc=entry.get("warc", True),
         extraction=rules,
         **lists,
     )

@@ -29,7 +29,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
-from newsarchive import discovery, stopping
+from newsarchive import capture, discovery, stopping
 from newsarchive.arabic.dates import find_date_in_text
 from newsarchive.arabic.encoding import EncodingError
 from newsarchive.decide import UrlProfile
@@ -126,6 +126,8 @@ class NewsSpider(scrapy.Spider):
             # Per-site politeness from the registry; robots.txt Crawl-delay may raise it.
             settings.set("DOWNLOAD_DELAY", cls.site.delay, priority="spider")
             settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", cls.site.concurrency, "spider")
+            if not cls.site.warc:  # `warc = false` in the registry (newsarchive.capture)
+                settings.set("NEWSARCHIVE_WARC", False, priority="spider")
             if cls.site.max_pages:  # --max-pages on the command line still wins
                 settings.set("CLOSESPIDER_PAGECOUNT", cls.site.max_pages, "spider")
 
@@ -139,18 +141,21 @@ class NewsSpider(scrapy.Spider):
 
     def record(
         self,
-        response_or_url: Response | str,
+        response_or_url: Response | scrapy.Request | str,
         found_via: str,
         decision: str,
         reason: str,
         signals: dict[str, Any] | None = None,
         status: int | None = None,
     ) -> PageRecord:
-        """The per-page record for a page that is not archived (the pipeline stores it)."""
+        """The per-page record for a page that is not archived (the pipeline stores it),
+        with the capture of its response (a failed request's: its error response's)."""
         if isinstance(response_or_url, str):
-            url = response_or_url
+            url, page_capture = response_or_url, None
         else:
-            url, status = response_or_url.url, response_or_url.status
+            url, page_capture = response_or_url.url, capture.pending(response_or_url)
+        if isinstance(response_or_url, Response):
+            status = response_or_url.status
         return PageRecord(
             url=url,
             found_via=found_via,
@@ -158,6 +163,7 @@ class NewsSpider(scrapy.Spider):
             reason=reason,
             status=status,
             signals=signals or {},
+            capture=page_capture,
         )
 
     def note(self, channel: str, outcome: str) -> None:
@@ -518,7 +524,7 @@ class NewsSpider(scrapy.Spider):
         self.note(urlsplit(request.url).path or request.url, outcome)
         log.info("discovery %s: %s", request.url, outcome)
         if status is not None or "robots.txt" not in outcome:
-            yield self.record(request.url, "discovery", "error", outcome, status=status)
+            yield self.record(request, "discovery", "error", outcome, status=status)
         if "/wp-json/wp/v2/categories" in request.url or "/wp-json/wp/v2/tags" in request.url:
             # A closed terms endpoint does not mean there are no posts to read.
             yield self._wp_posts_request(1)
@@ -580,6 +586,7 @@ class NewsSpider(scrapy.Spider):
         self.profile.learn(url)
         record = article.page
         record.found_via, record.status = found_via, response.status
+        record.capture = capture.pending(response)
         canonical = article.url  # the page's canonical_url is already clean_url'd
         if canonical != url and not self.site.is_article_url(canonical):
             canonical = url  # a canonical pointing off-site or at a listing: keep ours
@@ -621,9 +628,7 @@ class NewsSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             self.drop(f"HTTP {status}")
-            yield self.record(
-                failure.request.url, found_via, "error", f"HTTP {status}", status=status
-            )
+            yield self.record(failure.request, found_via, "error", f"HTTP {status}", status=status)
             return
         if "Forbidden by robots.txt" in failure.getErrorMessage():
             self.drop("forbidden by robots.txt")
@@ -635,7 +640,7 @@ class NewsSpider(scrapy.Spider):
         errors = self.crawler.stats.get_value("newsarchive/errors") or []
         errors.append(f"{failure.request.url}: {failure.getErrorMessage()}")
         self.crawler.stats.set_value("newsarchive/errors", errors[-100:])
-        yield self.record(failure.request.url, found_via, "error", failure.getErrorMessage())
+        yield self.record(failure.request, found_via, "error", failure.getErrorMessage())
 
     def closed(self, reason: str) -> None:
         if self.pool is not None:

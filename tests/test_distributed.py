@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,10 +24,11 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from newsarchive.archive import open_archive
+from newsarchive.capture import read_capture
 from newsarchive.cli import cli
 from newsarchive.distributed import STREAM, encode_item
 from newsarchive.drain import Drain
-from newsarchive.items import PageRecord
+from newsarchive.items import CAPTURE_COLUMNS, PageRecord
 from newsarchive.samplesite import ARTICLE_PATH_RE, DEFAULT_SEEDS_DIR, build_site, serve
 from tests.crawling import write_sites
 
@@ -120,6 +122,16 @@ def test_three_workers_and_the_writer_archive_exactly_the_articles(tmp_path, red
         [runs[0]["id"]],
     )
     assert pages.fetchone() == (12, 12)  # every article's page, linked to it
+    # Each worker kept its captures in WARC files of its own (beside its NEWSARCHIVE_DB,
+    # data/ in its folder); the rows say where, and on which machine.
+    for row in archive.query("SELECT * FROM articles"):
+        captured = read_capture(tmp_path / "data", *(row[c] for c in CAPTURE_COLUMNS[:3]))
+        assert (captured.url, captured.status) == (row["url"], 200)
+    hosts = {
+        json.loads(row["signals"]).get("warc_host")
+        for row in archive.query("SELECT signals FROM pages WHERE warc_file IS NOT NULL")
+    }
+    assert hosts == {socket.gethostname()}
     assert redis.Redis.from_url(redis_url).xpending("newsarchive:items", "writer")["pending"] == 0
 
 
