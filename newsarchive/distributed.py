@@ -571,7 +571,9 @@ class SharedPoliteness:
         keys = [key("host", host), key("host", host, "leases")]
         while wait := self._acquire(keys=keys, args=args):
             self.crawler.stats.inc_value("newsarchive/shared_politeness/waits")
-            await asyncio.sleep(int(wait) / 1000)
+            # At most a second at a time: a pause lifted or a delay changed meanwhile
+            # (by another worker, by an operator) holds from then on.
+            await asyncio.sleep(min(int(wait) / 1000, 1.0))
         request.meta[LEASE_META] = lease
 
     def release(self, request: Any) -> None:

@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import redis
 import sqlite_utils
@@ -48,6 +49,23 @@ def start_worker(tmp: Path, sites: Path, url: str, name: str, **settings: str) -
     return subprocess.Popen(
         command(*args), cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+
+
+def start_workers(
+    tmp: Path, sites: Path, url: str, base: str, count: int = 3, prefix: str = "w", **settings
+) -> list[subprocess.Popen]:
+    """``count`` workers, all in the crawl from its first request however slowly each
+    starts on a loaded machine: the site is paused in the shared budget (as a Retry-After
+    pauses it) until every worker beats."""
+    client = redis.Redis.from_url(url)
+    host = f"newsarchive:host:{urlsplit(base).netloc}"
+    client.hset(host, "paused", 2**50)
+    workers = [start_worker(tmp, sites, url, f"{prefix}{n}", **settings) for n in range(count)]
+    deadline = time.monotonic() + 120
+    while len(client.keys("newsarchive:worker:*")) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    client.hdel(host, "paused")
+    return workers
 
 
 def start_drain(tmp: Path, url: str, db: Path) -> subprocess.Popen:
@@ -87,13 +105,13 @@ def test_three_workers_and_the_writer_archive_exactly_the_articles(tmp_path, red
         base = server.base_url.rstrip("/")
         sites = write_sites(tmp_path / "sites.toml", base)
         drain = start_drain(tmp_path, redis_url, db)
-        workers = [start_worker(tmp_path, sites, redis_url, f"w{n}") for n in range(3)]
+        workers = start_workers(tmp_path, sites, redis_url, base)
         finish(*workers, drain)
         first = list(server.requests)
         fetched = article_fetches(server)
         # A second crawl of the archived site: no worker fetches a known article again.
         drain = start_drain(tmp_path, redis_url, db)
-        again = [start_worker(tmp_path, sites, redis_url, f"again{n}") for n in range(2)]
+        again = start_workers(tmp_path, sites, redis_url, base, count=2, prefix="again")
         finish(*again, drain)
         second = server.requests[len(first) :]
 
@@ -146,10 +164,9 @@ def test_three_workers_hold_the_site_delay_between_them(tmp_path, redis_url):
         server.fail_next("/feed/", 503, retry_after=retry_after)
         drain = start_drain(tmp_path, redis_url, db)
         # Two requests at a time each, so no worker holds the whole (small) frontier.
-        workers = [
-            start_worker(tmp_path, sites, redis_url, f"w{n}", CONCURRENT_REQUESTS="2")
-            for n in range(3)
-        ]
+        workers = start_workers(
+            tmp_path, sites, redis_url, server.base_url, CONCURRENT_REQUESTS="2"
+        )
         finish(*workers, drain)
         log = sorted(server.requests)
     assert sqlite_utils.Database(db)["articles"].count == 3
@@ -181,12 +198,13 @@ def test_a_killed_worker_and_writer_lose_nothing(tmp_path, redis_url):
     site = build_site()
     db = tmp_path / "archive.db"
     client = redis.Redis.from_url(redis_url)
+    # A slow site (at most 5 requests a second, 0.15 s an answer): time to kill mid-crawl.
     with serve(site, latency=0.15) as server:
         base = server.base_url.rstrip("/")
-        sites = write_sites(tmp_path / "sites.toml", base, delay=0.05, concurrency=4)
+        sites = write_sites(tmp_path / "sites.toml", base, delay=0.2, concurrency=4)
         drain = start_drain(tmp_path, redis_url, db)
-        workers = [start_worker(tmp_path, sites, redis_url, f"w{n}") for n in range(3)]
-        # Mid-crawl: some articles written, some not yet fetched.
+        workers = start_workers(tmp_path, sites, redis_url, base)
+        # Mid-crawl: some articles fetched, some not yet.
         deadline = time.monotonic() + 120
         while len(article_fetches(server)) < 4 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -294,3 +312,43 @@ def test_a_redis_that_cannot_be_reached_is_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["crawl", "sample", "--sites", str(sites)])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: cannot reach Redis at {url}")
+
+
+def test_a_site_s_concurrency_is_shared_by_every_worker(redis_url):
+    """Two workers' middlewares, one site with concurrency 1: the second request waits
+    until the first one's response releases its lease."""
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.settings import Settings
+
+    from newsarchive.distributed import SharedPoliteness
+
+    site = SimpleNamespace(delay=0, concurrency=1)
+    workers = [
+        SharedPoliteness(
+            SimpleNamespace(
+                settings=Settings({"DOWNLOAD_TIMEOUT": 60}),
+                spider=SimpleNamespace(site=site),
+                stats=SimpleNamespace(inc_value=lambda *args: None),
+            ),
+            redis.Redis.from_url(redis_url),
+        )
+        for _ in range(2)
+    ]
+    first, second = Request("http://127.0.0.1:9/a"), Request("http://127.0.0.1:9/b")
+
+    async def crawl() -> list[str]:
+        order = []
+        await workers[0].process_request(first)
+        order.append("first sent")
+        waiting = asyncio.ensure_future(workers[1].process_request(second))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        order.append("first answered")
+        workers[0].process_response(first, None)
+        await waiting
+        order.append("second sent")
+        return order
+
+    assert asyncio.run(crawl()) == ["first sent", "first answered", "second sent"]
