@@ -183,7 +183,8 @@ redis.call('HSET', KEYS[2], id, ARGV[1] .. '\\0' .. r[2] .. '\\0' .. r[1])
 return {tostring(id), r[1]}
 """
 # Put one in-flight request back in the queue (KEYS: in-flight hash, queue; ARGV: id);
-# a seed marker (no request) is dropped. Twice is harmless: the second finds nothing.
+# a marker of work held in memory (no request: see Worker.hold) is dropped. Twice is
+# harmless: the second finds nothing.
 _REQUEUE = """
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v then return 0 end
@@ -356,10 +357,25 @@ class Worker:
             for field, value in self.client.hgetall(inflight).items()
             if value.split(b"\0", 1)[0].decode() == self.id and _text(field) not in active
         ]
-        seeding = getattr(self.crawler, "newsarchive_seeding", False)
-        mine = [f for f in mine if not (seeding and f == b"seed")]
+        marker = f"held:{self.id}".encode()
+        mine = [field for field in mine if field != marker]
         if mine:
             self.client.hdel(inflight, *mine)
+        self.hold(
+            getattr(self.crawler, "newsarchive_seeding", False)
+            or bool(getattr(self.crawler.spider, "deferred", None))
+        )
+
+    def hold(self, holding: bool) -> None:
+        """Whether this worker holds work in memory that will become requests: the seeds
+        it is pushing, or article URLs waiting for the REST API (the spider's
+        ``deferred``). A marker in the in-flight hash says so, so no worker ends the run
+        meanwhile; a dead worker's marker is dropped with it."""
+        field = f"held:{self.id}"
+        if holding:
+            self.client.hset(self.keys("inflight"), field, f"{self.id}\0\0")
+        else:
+            self.client.hdel(self.keys("inflight"), field)
 
     def recover_dead(self) -> int:
         """Put back in the queue the in-flight requests of workers whose heartbeat is gone."""
@@ -423,7 +439,8 @@ class SeedOnce:
     """The spider's start() pushes its seeds (robots.txt, feeds, sitemaps, REST API,
     listings) in the first worker of a run only; the others read start() for its set-up
     (extraction pool, known articles) and drop what it yields. While the first pushes,
-    a "seed" in-flight entry keeps the other workers from closing on an empty queue."""
+    its in-flight marker (Worker.hold) keeps the other workers from closing on an empty
+    queue."""
 
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -441,7 +458,7 @@ class SeedOnce:
         seeding = bool(client.set(key(source, "run"), token, nx=True))
         if seeding:
             self.crawler.newsarchive_seeding = True
-            client.hset(key(source, "inflight"), "seed", f"{worker.id}\0\0")
+            worker.hold(True)
             log.info("run %s of %s: this worker pushes the seeds", token, source)
         else:
             log.info("joining run %s of %s", worker.run, source)
@@ -451,8 +468,7 @@ class SeedOnce:
                     yield request
         finally:
             if seeding:
-                self.crawler.newsarchive_seeding = False
-                client.hdel(key(source, "inflight"), "seed")
+                self.crawler.newsarchive_seeding = False  # the marker goes at the next beat
 
 
 # --- the items' way to the writer ----------------------------------------------------------
