@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from newsarchive.archive import DEFAULT_DB, Archive, ArchiveError, open_archive
+from newsarchive.limits import SIZE_SETTINGS, parse_size
 from newsarchive.search import keep_in_step
 from newsarchive.stopping import StopSignals
 
@@ -728,7 +729,17 @@ def crawl(
         name, sep, value = override.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{override!r}: use NAME=VALUE", param_hint="--set")
-        settings[name.strip()] = value
+        name = name.strip()
+        if name in SIZE_SETTINGS:
+            try:
+                if parse_size(value) <= 0:
+                    raise ValueError
+            except ValueError:
+                raise click.BadParameter(
+                    f"{name}={value!r} is not a positive size such as 8000000 or 8MB",
+                    param_hint="--set",
+                ) from None
+        settings[name] = value
     if no_warc:
         settings["NEWSARCHIVE_WARC"] = False
     redis_url = redis_url or _registry_redis(sites_file)

@@ -19,6 +19,7 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "MAX_FILE_SIZE",
     "RATIO_FLOOR",
+    "SIZE_SETTINGS",
     "format_size",
     "parse_size",
     "raise_hint",
@@ -52,6 +53,11 @@ def format_size(size: int) -> str:
 def raise_hint(name: str, needed: int) -> str:
     """How to let ``needed`` bytes through the limit ``name``, for a refusal message."""
     return f"raise {name} (e.g. {name}={-(-needed // 1_000_000)}MB)"
+
+
+# Crawl settings (``--set NAME=VALUE``) whose value is a size: checked by the command
+# line before the crawl starts, so a typo is one line there, not a traceback mid-crawl.
+SIZE_SETTINGS = ("NEWSARCHIVE_MAX_ARTICLE_SIZE",)
 
 
 def _from_env(name: str, default: int, parse=parse_size) -> int:

@@ -428,3 +428,16 @@ def test_a_bomb_through_the_cli_is_one_line_and_exit_1(zip_bomb, tmp_path):
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"error: {zip_bomb}/c/bomb.txt: expands ")
     assert result.stdout.strip() == "ingested 3 files: 2 new, 0 updated, 0 unchanged, 1 failed"
+
+
+def test_a_bad_size_in_a_crawl_setting_is_one_line_before_the_crawl(tmp_path):
+    db = tmp_path / "a.db"
+    result = CliRunner().invoke(
+        cli,
+        ["crawl", "http://127.0.0.1:9/", "--db", str(db)]
+        + ["--set", "NEWSARCHIVE_MAX_ARTICLE_SIZE=huge"],
+    )
+    assert result.exit_code == 2
+    assert "NEWSARCHIVE_MAX_ARTICLE_SIZE='huge' is not a positive size" in result.output
+    assert "Traceback" not in result.output
+    assert not db.exists()  # refused before anything was opened

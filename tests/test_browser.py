@@ -8,6 +8,7 @@ horizontal scrolling, the articles table above the fold, an Arabic 404."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -134,10 +136,10 @@ def build_archive(db: Path) -> None:
         )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser") / "archive.db"
-    build_archive(db)
+@contextlib.contextmanager
+def serving(db: Path) -> Iterator[str]:
+    """``newsarchive serve`` on the archive ``db`` on a free port, for as long as the
+    block runs: its base URL."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "newsarchive", "serve", "--db", str(db), "--port", str(port)],
@@ -158,6 +160,14 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = tmp_path_factory.mktemp("browser") / "archive.db"
+    build_archive(db)
+    with serving(db) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ Pages people can read (issue 9): the archive's table and row pages are the plugi
 templates (table-archive-*.html, row-archive-*.html) in Arabic, with column labels from
 metadata.json (newsarchive.web.labels), capped facets and columns hidden by default
 (newsarchive.web.tablepage); cells show links, times, lists and Arabic words
-(newsarchive.web.cells); errors are Arabic pages (newsarchive.web.errors).
+(newsarchive.web.cells); errors are Arabic pages (newsarchive.web.errors). An article's
+revisions and ``/-/diff`` are word diffs (newsarchive.web.diffs).
 
 Registered through the ``datasette`` entry point in pyproject.toml. Only hooks that
 Datasette 0.65 documents are used (https://docs.datasette.io/en/0.65/plugin_hooks.html).
@@ -33,13 +34,12 @@ from urllib.parse import urlencode, urlsplit
 from datasette import hookimpl
 from datasette.facets import ArrayFacet
 from datasette.filters import FilterArguments
-from datasette.utils import urlsafe_components
 from datasette.utils.asgi import BadRequest, Response, asgi_static
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
 from newsarchive.arabic.bidi import balance_bidi
-from newsarchive.web import labels, saved
+from newsarchive.web import diffs, labels, saved
 from newsarchive.web.cells import readable_cell, url_html
 from newsarchive.web.errors import error_page, error_status
 from newsarchive.web.tablepage import column_choice, default_columns_middleware, page_words
@@ -52,6 +52,7 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 CSS_FILE = "newsarchive.css"
+DIFF_CSS = "newsarchive-diff.css"  # word diffs (newsarchive.web.diffs)
 # How much of an article's text the table listing shows; the article page has the rest.
 TEXT_PREVIEW_CHARS = 240
 
@@ -170,6 +171,7 @@ def register_routes(datasette):
         (r"^/-/health$", health_page),
         (r"^/-/saved-searches$", saved.saved_searches_page),
         (r"^/-/feeds/(?P<name>[^/]+)\.atom$", saved.feed),
+        (r"^/-/diff$", diffs.diff_page),
     ]
 
 
@@ -177,7 +179,7 @@ def register_routes(datasette):
 def extra_css_urls(datasette):
     if not _ours(datasette):
         return []
-    return [datasette.urls.static_plugins(PLUGIN_NAME, CSS_FILE)]
+    return [datasette.urls.static_plugins(PLUGIN_NAME, name) for name in (CSS_FILE, DIFF_CSS)]
 
 
 # --- template helpers (Jinja filters) ----------------------------------------------------
@@ -339,20 +341,10 @@ def extra_template_vars(view_name, database, table, request, datasette):
         if view_name == "table" and database == DATABASE_NAME and request is not None:
             context["column_choice"] = await column_choice(datasette, request, database, table)
         if view_name == "row" and table == "articles" and database == DATABASE_NAME:
-            context.update(await article_revisions(datasette, database, request))
+            context.update(await diffs.revision_context(datasette, database, request))
         return context
 
     return inner
-
-
-async def article_revisions(datasette, database: str, request) -> dict[str, Any]:
-    pks = urlsafe_components(request.url_vars["pks"])
-    results = await datasette.get_database(database).execute(
-        "SELECT id, title, published, modified, fetched, replaced FROM revisions"
-        " WHERE article_id = ? ORDER BY id DESC",
-        [pks[0]],
-    )
-    return {"article_revisions": [dict(r) for r in results.rows]}
 
 
 # --- Arabic search ----------------------------------------------------------------------
