@@ -35,6 +35,16 @@ def db_option(fn):
     )(fn)
 
 
+def redis_option(fn):
+    return click.option(
+        "--redis",
+        "redis_url",
+        metavar="URL",
+        envvar="NEWSARCHIVE_REDIS",
+        help="Redis of a distributed crawl, redis://HOST:PORT/N (env NEWSARCHIVE_REDIS).",
+    )(fn)
+
+
 def sites_option(fn):
     return click.option(
         "--sites",
@@ -309,9 +319,15 @@ def serve(host: str, port: int, db_path: Path) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Instead: the distributed crawls of this Redis (queues, writer, workers, pauses).",
+)
 @sites_option
 @db_option
-def stats(as_json: bool, sites_file: Path | None, db_path: Path) -> None:
+def stats(as_json: bool, redis_url: str | None, sites_file: Path | None, db_path: Path) -> None:
     """Articles per source, oldest and newest, the last runs, the pages of the
     latest run that recorded any, counted by decision and reason, and each source's
     health (see `newsarchive health`).
@@ -320,10 +336,19 @@ def stats(as_json: bool, sites_file: Path | None, db_path: Path) -> None:
     SIGTERM) or killed (its process died before the end: kill -9, a crash; marked so
     by the next command). Its counts are always those of the articles it archived.
 
+    With --redis URL, the distributed crawls instead: requests queued and in flight per
+    source, items waiting for the writer (newsarchive drain), each live worker's pages
+    and pages per second, and the hosts paused now by a Retry-After.
+
     Example:
 
         newsarchive stats
+
+        newsarchive stats --redis redis://10.0.0.5:6379/0
     """
+    if redis_url:
+        _redis_stats(redis_url, as_json)
+        return
     with opened(db_path, create=False) as archive:
         archive.reap_dead_runs()  # a run whose process died shows as "killed"
         figures = archive.stats()
@@ -374,6 +399,34 @@ def stats(as_json: bool, sites_file: Path | None, db_path: Path) -> None:
     if health:
         click.echo("\nsource health (newsarchive health --check exits 1 when one is unhealthy):")
         _echo_health(health)
+
+
+def _redis_stats(url: str, as_json: bool) -> None:
+    from newsarchive.distributed import frontier_stats
+
+    figures = frontier_stats(_check_redis(url))
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    writer = figures["writer"] or "none running (start `newsarchive drain`)"
+    click.echo(f"{figures['items_waiting']} items waiting for the writer; writer: {writer}")
+    click.echo(f"redis memory: {figures['memory_bytes'] / 1e6:.1f} MB")
+    if not figures["sources"] and not figures["workers"]:
+        click.echo("no distributed crawl in this Redis")
+    if figures["sources"]:
+        rows = [
+            (s, f["queued"], f["in_flight"], f["run"] or "-") for s, f in figures["sources"].items()
+        ]
+        _table(("source", "queued", "in flight", "run"), rows)
+    if figures["workers"]:
+        click.echo("\nworkers:")
+        rows = [
+            (w["worker"], w["source"], w["pages"], w["items"], w["pages_per_second"])
+            for w in figures["workers"]
+        ]
+        _table(("worker", "source", "pages", "items", "pages/s"), rows)
+    for host in figures["paused_hosts"]:
+        click.echo(f"paused: {host['host']} for {host['seconds_left']} s more (Retry-After)")
 
 
 def _source_health(archive: Archive, sites_file: Path | None) -> list:
@@ -758,6 +811,7 @@ def _table(header: tuple, rows: list[tuple]) -> None:
     metavar="NAME=VALUE",
     help="Override a Scrapy setting, e.g. -s AUTOTHROTTLE_ENABLED=0 (repeatable).",
 )
+@redis_option
 @db_option
 @click.pass_context
 def crawl(
@@ -772,6 +826,7 @@ def crawl(
     quiet: bool,
     log_file: Path | None,
     overrides: tuple[str, ...],
+    redis_url: str | None,
     db_path: Path,
 ) -> None:
     """Crawl configured sources (names from seeds/sites.toml) or any site URL.
@@ -795,6 +850,12 @@ def crawl(
 
     Exits with status 1 when a crawl archives no article, listing what it tried;
     130 when stopped by Ctrl-C, 143 by SIGTERM.
+
+    With --redis (or the registry's [distributed] redis) this process is one worker
+    of a crawl shared through Redis: start as many as you like, here or on other
+    machines; they share the frontier and each site's politeness, and never open the
+    archive: `newsarchive drain` writes what they find. See "Crawling from many
+    machines" in the README.
 
     Example:
 
@@ -824,8 +885,12 @@ def crawl(
         settings[name] = value
     if no_warc:
         settings["NEWSARCHIVE_WARC"] = False
-    with opened(db_path):
-        pass  # fail early on a bad --db, before the reactor starts
+    redis_url = redis_url or _registry_redis(sites_file)
+    if redis_url:
+        _check_redis(redis_url)
+    else:
+        with opened(db_path):
+            pass  # fail early on a bad --db, before the reactor starts
     with stoppable() as stop:
         try:
             results = run_crawls(
@@ -841,6 +906,7 @@ def crawl(
                 progress=not quiet and sys.stderr.isatty(),
                 settings=settings,
                 stop=stop,
+                redis_url=redis_url,
             )
         except CrawlError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -860,6 +926,12 @@ def crawl(
                 f"error: {result.tried['the site']}; check the URL ({result.tried['url']}),"
                 " the network, or whether the site is up",
                 err=True,
+            )
+            continue
+        if redis_url:
+            click.echo(
+                f"{result.source}: worker {result.status}: {run.get('pages', 0)} pages fetched,"
+                f" {run.get('items', 0)} items sent to the writer (newsarchive drain)"
             )
             continue
         click.echo(
@@ -890,6 +962,67 @@ def crawl(
     exit_if_stopped(stop, "the next crawl resumes where this one stopped")
     if failed:
         sys.exit(1)
+
+
+def _registry_redis(sites_file: Path | None) -> str | None:
+    from newsarchive.distributed import registry_redis
+    from newsarchive.sites import sites_path
+
+    return registry_redis(sites_path(sites_file))
+
+
+def _check_redis(url: str):
+    """A client for ``url``, or the one-line error saying what is wrong."""
+    from newsarchive.distributed import DistributedError, connect
+
+    try:
+        return connect(url)
+    except DistributedError as exc:
+        raise click.ClickException(f"{exc}; start redis-server or fix --redis") from exc
+
+
+@cli.command()
+@click.option(
+    "--until-done", is_flag=True, help="Exit once no crawl is running and every item is written."
+)
+@redis_option
+@sites_option
+@db_option
+def drain(until_done: bool, redis_url: str | None, sites_file: Path | None, db_path: Path) -> None:
+    """Write what the workers of distributed crawls find into the archive: the one
+    writer (one per Redis). Articles and page records are written through the same
+    path as a crawl's and acknowledged only once committed, so a killed drain loses
+    and doubles nothing: the next one writes what it had read. It records each run,
+    and keeps in Redis the archived articles the workers do not fetch again.
+
+    Runs until Ctrl-C or SIGTERM (it finishes the batch in hand), or with
+    --until-done until no worker is left and the stream is written.
+
+    Example:
+
+        newsarchive drain --redis redis://10.0.0.5:6379/0
+    """
+    from newsarchive.drain import drain as run_drain
+
+    redis_url = redis_url or _registry_redis(sites_file)
+    if not redis_url:
+        raise click.UsageError("name the crawl's Redis: --redis redis://HOST:PORT/N")
+    _check_redis(redis_url)
+    with opened(db_path):
+        pass
+    from newsarchive.distributed import DistributedError
+
+    with stoppable() as stop:
+        try:
+            report = run_drain(
+                redis_url, db_path, until_done=until_done, stop=lambda: stop.requested
+            )
+        except DistributedError as exc:
+            raise click.ClickException(str(exc)) from exc
+    for run_id, source, status in report.finished:
+        click.echo(f"run {run_id} of {source}: {status}")
+    click.echo(f"{report.items} items written in {report.batches} batches to {db_path}")
+    exit_if_stopped(stop, "the next drain writes what is left")
 
 
 def _echo_dropped(run: dict) -> None:
@@ -938,10 +1071,24 @@ def _scrapyd_urls(ctx: click.Context, param: click.Parameter, values: tuple[str,
     callback=_scrapyd_urls,
     help="Hand due crawls to this scrapyd server instead (repeatable, or a comma list).",
 )
+@redis_option
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="With --scrapyd and --redis: jobs per due source, spread over the servers.",
+)
 @sites_option
 @db_option
 def schedule(
-    once: bool, jobs: int, scrapyd_urls: list[str], sites_file: Path | None, db_path: Path
+    once: bool,
+    jobs: int,
+    scrapyd_urls: list[str],
+    redis_url: str | None,
+    workers: int,
+    sites_file: Path | None,
+    db_path: Path,
 ) -> None:
     """Crawl every source whose interval (seeds/sites.toml) has elapsed, each in
     its own process, at most --jobs at once, and keep doing so until stopped.
@@ -956,6 +1103,8 @@ def schedule(
     With --scrapyd, due crawls are handed to scrapyd servers (the project deployed
     there with scrapyd-deploy), each to the one with the fewest jobs, and recorded in
     crawl_runs; the jobs write to this --db and read this --sites, by the same paths.
+    With --redis too, each due source gets --workers jobs, spread over the servers,
+    that share its crawl through Redis; `newsarchive drain` writes what they find.
 
     Example:
 
@@ -964,10 +1113,17 @@ def schedule(
         newsarchive schedule --once   # from cron: */15 * * * *
 
         newsarchive schedule --scrapyd http://127.0.0.1:6800/
+
+        newsarchive schedule --scrapyd http://w1:6800/,http://w2:6800/ --redis
+        redis://10.0.0.5:6379/0 --workers 4
     """
     if scrapyd_urls:
-        _schedule_on_scrapyd(scrapyd_urls, once, sites_file, db_path)
+        if redis_url:
+            _check_redis(redis_url)
+        _schedule_on_scrapyd(scrapyd_urls, once, sites_file, db_path, redis_url, workers)
         return
+    if workers > 1:
+        raise click.UsageError("--workers spreads jobs over scrapyd servers: give --scrapyd URL")
     from newsarchive.schedule import SCHEDULER_GRACE, Scheduler
     from newsarchive.sites import SitesError
 
@@ -995,7 +1151,12 @@ def schedule(
 
 
 def _schedule_on_scrapyd(
-    urls: list[str], once: bool, sites_file: Path | None, db_path: Path
+    urls: list[str],
+    once: bool,
+    sites_file: Path | None,
+    db_path: Path,
+    redis_url: str | None,
+    workers: int,
 ) -> None:
     from newsarchive.scrapyd import ScrapydError, Server, hand_due, hand_forever
     from newsarchive.sites import SitesError
@@ -1025,12 +1186,13 @@ def _schedule_on_scrapyd(
         errors.extend(result.errors)
 
     try:
+        spread = {"redis": redis_url, "workers": workers}
         if once:
-            report(hand_due(db_path, sites_file, servers))
+            report(hand_due(db_path, sites_file, servers, **spread))
         else:
             # Nothing runs here but the polling: a signal ends the wait between passes.
             with stoppable() as stop:
-                hand_forever(db_path, sites_file, servers, report=report, wait=stop.wait)
+                hand_forever(db_path, sites_file, servers, report=report, wait=stop.wait, **spread)
             exit_if_stopped(stop, "the jobs handed to scrapyd run on")
     except (ScrapydError, SitesError) as exc:
         raise click.ClickException(str(exc)) from exc

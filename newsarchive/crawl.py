@@ -149,6 +149,7 @@ def run_crawls(
     log_file: Path | None = None,
     progress: bool = False,
     stop: StopSignals | None = None,
+    redis_url: str | None = None,
 ) -> list[CrawlResult]:
     """Crawl the named sources (or site URLs) into the archive, all in one reactor.
 
@@ -159,6 +160,11 @@ def run_crawls(
 
     With ``stop``, SIGINT and SIGTERM are handled by it rather than by Scrapy (see the
     module's docstring); ``stop.requested`` then tells whether the crawls were stopped.
+
+    With ``redis_url`` each crawl is one worker of a distributed crawl of its source
+    (newsarchive.distributed): no lock, no job state, and the archive is not opened
+    (the writer, `newsarchive drain`, records the run); the results say what the
+    worker fetched and handed on.
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -182,6 +188,8 @@ def run_crawls(
 
     project = get_project_settings()
     project.set("NEWSARCHIVE_DB", str(db_path), priority="cmdline")
+    if redis_url:  # a worker: newsarchive.distributed.RedisAddon does the rest
+        project.set("NEWSARCHIVE_REDIS", redis_url, priority="cmdline")
     if log_file:
         project.set("LOG_FILE", str(log_file), priority="cmdline")
         project.set("LOG_LEVEL", log_level or "INFO", priority="cmdline")
@@ -209,7 +217,8 @@ def run_crawls(
     locks = []
     try:
         for site, _ in chosen:
-            locks.append(_lock(jobs_dir, site.name))
+            if not redis_url:  # N workers of one source share its frontier in Redis
+                locks.append(_lock(jobs_dir, site.name))
     except CrawlError:
         for lock in locks:
             lock.close()
@@ -217,13 +226,14 @@ def run_crawls(
     # A site that is down is reported now, in seconds, and not crawled.
     results: list[CrawlResult] = []
     reachable = []
-    for (site, url), lock in zip(chosen, locks, strict=True):
+    for index, (site, url) in enumerate(chosen):
         problem = unreachable(url or site.base_url)
         if problem is None:
             reachable.append((site, url))
         else:
-            results.append(_unreachable_result(db_path, site, problem))
-            lock.close()
+            results.append(_unreachable_result(db_path, site, problem, record=not redis_url))
+            if locks:
+                locks[index].close()
     chosen = reachable
     locks = [lock for lock in locks if not lock.closed]
     if not chosen:
@@ -235,9 +245,10 @@ def run_crawls(
             kwargs["url"] = url
         crawler = process.create_crawler(spidercls)
         jobdir = jobs_dir / site.name
-        crawler.settings.set("JOBDIR", str(jobdir), priority="cmdline")
-        if jobdir.exists():
-            _check_job_state(db_path, site.name, jobdir)
+        if not redis_url:  # the frontier in Redis is the job state
+            crawler.settings.set("JOBDIR", str(jobdir), priority="cmdline")
+            if jobdir.exists():
+                _check_job_state(db_path, site.name, jobdir)
         process.crawl(crawler, **kwargs)
         crawlers.append((site, crawler, jobdir))
     if stop is not None:
@@ -245,7 +256,8 @@ def run_crawls(
 
         jobdirs = [jobdir for _, _, jobdir in crawlers]
         stop.on_stop(lambda: reactor.callFromThread(_stop_crawls, process))
-        stop.on_hard_stop(lambda: _hard_stop(db_path, jobdirs))
+        if not redis_url:  # a worker has no run record or job state of its own
+            stop.on_hard_stop(lambda: _hard_stop(db_path, jobdirs))
         stop.on_hard_stop(capture.freeze_all)
     if stop is not None and stop.requested:  # stopped while setting up: nothing ran
         for lock in locks:
@@ -254,6 +266,8 @@ def run_crawls(
     process.start(install_signal_handlers=stop is None)
     for lock in locks:
         lock.close()
+    if redis_url:
+        return results + [_worker_result(site, crawler) for site, crawler, _ in crawlers]
 
     with open_archive(db_path) as archive:
         if stop is not None and stop.requested:
@@ -314,15 +328,31 @@ def unreachable(url: str, timeout: float = 5.0) -> str | None:
         return (exc.strerror or str(exc)).lower()
 
 
-def _unreachable_result(db_path: Path, site: Site, problem: str) -> CrawlResult:
-    """A failed run for a site that could not be reached, so health and stats see it."""
+def _worker_result(site: Site, crawler: Any) -> CrawlResult:
+    """What one worker of a distributed crawl did (the run is the writer's to record)."""
+    stats = crawler.stats.get_stats()
+    reason = stats.get("finish_reason", "failed")
+    status = {"finished": "ok", "shutdown": "interrupted"}.get(reason, reason)
+    run = {"pages": stats.get("response_received_count", 0)}
+    run["items"] = stats.get("item_scraped_count", 0)
+    return CrawlResult(site.name, status, run, dict(getattr(crawler.spider, "tried", {}) or {}))
+
+
+def _unreachable_result(
+    db_path: Path, site: Site, problem: str, *, record: bool = True
+) -> CrawlResult:
+    """A failed run for a site that could not be reached, so health and stats see it
+    (``record`` false: a distributed worker, which never opens the archive)."""
     host = urlsplit(site.base_url).hostname or site.base_url
     message = f"cannot reach {host}: {problem}"
+    tried = {"the site": message, "url": site.base_url}
+    if not record:
+        return CrawlResult(site.name, "unreachable", {}, tried)
     with open_archive(db_path) as archive:
         run_id = archive.start_run("crawl", site.name, f"newsarchive crawl {site.name}")
         archive.finish_run(run_id, RunStats(failed=1, errors=[message]), "failed")
         run = archive.db["crawl_runs"].get(run_id)
-    return CrawlResult(site.name, "unreachable", run, {"the site": message, "url": site.base_url})
+    return CrawlResult(site.name, "unreachable", run, tried)
 
 
 def _stop_crawls(process: Any) -> None:

@@ -26,14 +26,23 @@ from newsarchive.search import keep_in_step
 log = logging.getLogger(__name__)
 
 
-class ArchivePipeline:
+class ArchiveWriter:
+    """Articles and page records into one run of the archive, in batches: the write
+    path of a crawl (:class:`ArchivePipeline`) and of the distributed crawl's writer
+    (newsarchive.drain). ``stats`` is Scrapy's stats collector, or anything with its
+    ``inc_value`` and ``get_stats``: the run's counts are read from it. ``crawler``, in
+    a crawl, is where the WARC writer is (newsarchive.capture): the pages' captures are
+    placed and described with it; the drain has none (its workers placed them)."""
+
     # A killed crawl resumes from its job state, where these articles already count
     # as fetched: write at least this often, so a kill loses little.
     MAX_BATCH_SECONDS = 2.0
 
-    def __init__(self, crawler: Any, db_path: str, batch_size: int):
+    def __init__(self, archive: Any, run_id: int, stats: Any, batch_size: int, crawler: Any = None):
+        self.archive = archive
         self.crawler = crawler
-        self.db_path = db_path
+        self.run_id = run_id
+        self.stats = stats
         self.batch_size = batch_size
         self.batch: list[Article] = []
         # Page records waiting for the next flush (those of the batch's articles join
@@ -43,9 +52,113 @@ class ArchivePipeline:
         self.not_archived = RunStats()  # only its examples are used
         self.error_reasons: set[str] = set()
         self.last_flush = time.monotonic()
+
+    def add(self, item: Any) -> None:
+        """Take an Article or a PageRecord; DropItem for an article with nothing in it."""
+        if isinstance(item, PageRecord):
+            self.keep_page(item)
+        elif not isinstance(item, Article):
+            raise DropItem(f"not an Article or PageRecord: {type(item).__name__}")
+        elif not item.title or not item.text:
+            reason = "no title or text"
+            self.stats.inc_value(f"newsarchive/dropped/{reason}")
+            page = item.page or PageRecord(item.url, "unknown", "not-article", reason)
+            page.decision, page.reason, page.outcome = "not-article", reason, "skipped"
+            self.keep_page(page)
+            self.flush_if_due()
+            raise DropItem(f"{item.url}: {reason}")
+        else:
+            if item.page is None:
+                # Every archived article has its page row, whatever the spider gave.
+                item.page = PageRecord(item.url, "unknown", "article", "article")
+            item.page.fetched = item.page.fetched or now_iso()
+            self.batch.append(item)
+        self.flush_if_due()
+
+    def keep_page(self, page: PageRecord) -> None:
+        if page.decision not in PAGE_DECISIONS:
+            log.error("%s: page record with an unknown decision %r", page.url, page.decision)
+            return
+        page.fetched = page.fetched or now_iso()
+        if page.decision != "article":
+            self.not_archived.example(page.reason, page.url)
+        if page.decision == "error":
+            self.error_reasons.add(page.reason)
+        self.pages.append(page)
+
+    def flush_if_due(self) -> None:
+        if (
+            len(self.batch) >= self.batch_size
+            or len(self.pages) >= self.batch_size
+            or time.monotonic() - self.last_flush >= self.MAX_BATCH_SECONDS
+        ):
+            self.flush()
+
+    def flush(self, final: bool = False) -> list[tuple[Article, Outcome]]:
+        """Write the article batch, then every page record waiting (the articles' with
+        their outcome and article id); the articles written and their outcomes. The
+        run's counts go into both transactions, so after a kill -9 they still match the
+        articles and pages written.
+
+        Captures are placed first (newsarchive.capture), so both rows say where the
+        response is: an item whose WARC record is not written yet waits for the next
+        flush, and the ``final`` one waits for the WARC writer."""
+        pages = [*self.pages, *(a.page for a in self.batch if a.page)]
+        held = capture.resolve(self.crawler, pages, wait=final)
+        batch, self.batch = _split(self.batch, lambda article: id(article.page) in held)
+        pages, self.pages = _split(self.pages, lambda page: id(page) in held)
+        if held and not batch and not pages:
+            return []  # all waits for the WARC writer: nothing to write yet
+        written = []
+        if batch:
+            written = list(
+                self.archive.upsert_articles(batch, run_id=self.run_id, count=self.count)
+            )
+            ids = self.archive.article_ids(article.url for article, _ in written)
+            for article, outcome in written:
+                if outcome is Outcome.FAILED:
+                    # Refused by the archive's rule (never in a transaction): counted
+                    # here, committed with the page records below.
+                    self.stats.inc_value(f"newsarchive/{outcome.value}")
+                if article.page is not None:
+                    article.page.outcome = outcome.value
+                    article.page.article_id = ids.get(article.url)
+                    pages.append(article.page)
+        self.archive.record_pages(pages, self.run_id, counts=self.run_counts())
+        capture.describe(self.crawler, pages, self.run_id)
+        self.last_flush = time.monotonic()
+        return written
+
+    def count(self, outcomes: list[tuple[Article, Outcome]]) -> RunStats:
+        """Count a batch's outcomes (inside its transaction); the run's counts so far."""
+        for _, outcome in outcomes:
+            self.stats.inc_value(f"newsarchive/{outcome.value}")
+        return self.run_counts()
+
+    def run_counts(self) -> RunStats:
+        run = run_stats(self.stats.get_stats())
+        # Examples of what went wrong: the reasons pages were dropped for and the errors,
+        # not the discovery pages (feeds, sitemaps...) that did their job.
+        run.examples = {
+            reason: urls
+            for reason, urls in self.not_archived.examples.items()
+            if reason in run.dropped_reasons or reason in self.error_reasons
+        }
+        return run
+
+
+class ArchivePipeline:
+    """The crawl's item pipeline: an :class:`ArchiveWriter` for the crawl's run."""
+
+    MAX_BATCH_SECONDS = ArchiveWriter.MAX_BATCH_SECONDS
+
+    def __init__(self, crawler: Any, db_path: str, batch_size: int):
+        self.crawler = crawler
+        self.db_path = db_path
+        self.batch_size = batch_size
         self.write_failed = False
         self.archive = None
-        self.run_id: int | None = None
+        self.writer: ArchiveWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
@@ -74,104 +187,31 @@ class ArchivePipeline:
             command = " ".join(["newsarchive", *sys.argv[1:]])
         else:  # scrapy's own command line has consumed its arguments by now
             command = f"scrapy crawl {spider.name}"
-        self.run_id = self.archive.start_run("crawl", spider.name, command)
-        self.crawler.stats.set_value("newsarchive/run_id", self.run_id)
+        run_id = self.archive.start_run("crawl", spider.name, command)
+        self.writer = ArchiveWriter(
+            self.archive, run_id, self.crawler.stats, self.batch_size, self.crawler
+        )
+        self.writer.MAX_BATCH_SECONDS = self.MAX_BATCH_SECONDS
+        self.crawler.stats.set_value("newsarchive/run_id", run_id)
         # The spider reads the known URLs from here for incremental crawls.
-        self.crawler.newsarchive_archive = self.archive
+        self.crawler.newsarchive_known_articles = self.known_articles
+
+    @property
+    def run_id(self) -> int | None:
+        return self.writer.run_id if self.writer else None
+
+    def known_articles(self, source: str) -> Any:
+        """(url, modified) of the source's archived articles."""
+        known = self.archive.known_articles(source)
+        return ((url, modified) for url, (_, modified) in known.items())
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, PageRecord):
-            self.keep_page(item)
-        elif not isinstance(item, Article):
-            raise DropItem(f"not an Article or PageRecord: {type(item).__name__}")
-        elif not item.title or not item.text:
-            reason = "no title or text"
-            self.crawler.stats.inc_value(f"newsarchive/dropped/{reason}")
-            page = item.page or PageRecord(item.url, "unknown", "not-article", reason)
-            page.decision, page.reason, page.outcome = "not-article", reason, "skipped"
-            self.keep_page(page)
-            self.flush_if_due()
-            raise DropItem(f"{item.url}: {reason}")
-        else:
-            if item.page is None:
-                # Every archived article has its page row, whatever the spider gave.
-                item.page = PageRecord(item.url, "unknown", "article", "article")
-            item.page.fetched = item.page.fetched or now_iso()
-            self.batch.append(item)
-        self.flush_if_due()
+        self.writer.add(item)
         return item
-
-    def keep_page(self, page: PageRecord) -> None:
-        if page.decision not in PAGE_DECISIONS:
-            log.error("%s: page record with an unknown decision %r", page.url, page.decision)
-            return
-        page.fetched = page.fetched or now_iso()
-        if page.decision != "article":
-            self.not_archived.example(page.reason, page.url)
-        if page.decision == "error":
-            self.error_reasons.add(page.reason)
-        self.pages.append(page)
-
-    def flush_if_due(self) -> None:
-        if (
-            len(self.batch) >= self.batch_size
-            or len(self.pages) >= self.batch_size
-            or time.monotonic() - self.last_flush >= self.MAX_BATCH_SECONDS
-        ):
-            self.flush()
-
-    def flush(self, final: bool = False) -> None:
-        """Write the article batch, then every page record waiting (the articles' with
-        their outcome and article id). The run's counts go into both transactions, so
-        after a kill -9 they still match the articles and pages written.
-
-        Captures are placed first (newsarchive.capture), so both rows say where the
-        response is: an item whose WARC record is not written yet waits for the next
-        flush, and the ``final`` one waits for the writer."""
-        pages = [*self.pages, *(a.page for a in self.batch if a.page)]
-        held = capture.resolve(self.crawler, pages, wait=final)
-        batch, self.batch = _split(self.batch, lambda article: id(article.page) in held)
-        pages, self.pages = _split(self.pages, lambda page: id(page) in held)
-        if held and not batch and not pages:
-            return  # all waits for the writer: nothing to write yet
-        if batch:
-            written = list(
-                self.archive.upsert_articles(batch, run_id=self.run_id, count=self.count)
-            )
-            ids = self.archive.article_ids(article.url for article, _ in written)
-            for article, outcome in written:
-                if outcome is Outcome.FAILED:
-                    # Refused by the archive's rule (never in a transaction): counted
-                    # here, committed with the page records below.
-                    self.crawler.stats.inc_value(f"newsarchive/{outcome.value}")
-                if article.page is not None:
-                    article.page.outcome = outcome.value
-                    article.page.article_id = ids.get(article.url)
-                    pages.append(article.page)
-        self.archive.record_pages(pages, self.run_id, counts=self.run_counts())
-        capture.describe(self.crawler, pages, self.run_id)
-        self.last_flush = time.monotonic()
-
-    def count(self, outcomes: list[tuple[Article, Outcome]]) -> RunStats:
-        """Count a batch's outcomes (inside its transaction); the run's counts so far."""
-        for _, outcome in outcomes:
-            self.crawler.stats.inc_value(f"newsarchive/{outcome.value}")
-        return self.run_counts()
-
-    def run_counts(self) -> RunStats:
-        run = run_stats(self.crawler.stats.get_stats())
-        # Examples of what went wrong: the reasons pages were dropped for and the errors,
-        # not the discovery pages (feeds, sitemaps...) that did their job.
-        run.examples = {
-            reason: urls
-            for reason, urls in self.not_archived.examples.items()
-            if reason in run.dropped_reasons or reason in self.error_reasons
-        }
-        return run
 
     def close_spider(self) -> None:
         try:
-            self.flush(final=True)
+            self.writer.flush(final=True)
         except Exception:
             self.write_failed = True
             raise
@@ -180,10 +220,10 @@ class ArchivePipeline:
         if self.archive is None:
             return
         stats = self.crawler.stats
-        run = self.run_counts()
+        run = self.writer.run_counts()
         status = "failed" if self.write_failed else run_status(run, reason)
-        self.archive.finish_run(self.run_id, run, status)
-        stats.set_value("newsarchive/run_id", self.run_id)
+        self.archive.finish_run(self.writer.run_id, run, status)
+        stats.set_value("newsarchive/run_id", self.writer.run_id)
         stats.set_value("newsarchive/status", status)
         self.archive.close()
         self.archive = None

@@ -38,6 +38,14 @@ def _slot(crawler: Any, request: Request) -> tuple[str, Any]:
     return key, downloader.slots.get(key)
 
 
+def _shared(crawler: Any, what: str, request: Request, seconds: float) -> None:
+    """In a distributed crawl, tell every worker too (newsarchive.distributed's
+    SharedPoliteness: ``floor`` for a Crawl-delay, ``pause`` for a Retry-After)."""
+    shared = getattr(crawler, "newsarchive_politeness", None)
+    if shared is not None:
+        getattr(shared, what)(request, seconds)
+
+
 class RobotsTxtFirstMiddleware(RobotsTxtMiddleware):
     """Scrapy's RobotsTxtMiddleware, with every request to a host held until that host's
     robots.txt outcome is known: its rules, or none when it could not be fetched (Scrapy's
@@ -109,6 +117,7 @@ class RobotsCrawlDelay:
         self.floors[key] = float(delay)
         self.crawler.stats.set_value(f"newsarchive/crawl_delay/{key}", float(delay))
         log.info("robots.txt of %s asks for Crawl-delay %s s", key, delay)
+        _shared(self.crawler, "floor", request, float(delay))
         if slot is not None:
             self._apply(slot, self.floors[key])
 
@@ -200,6 +209,7 @@ class RetryAfterMiddleware(RetryMiddleware):
     def _pause_slot(self, request: Request, seconds: float) -> None:
         """Hold every request to this site for ``seconds``: the downloader leaves a
         slot alone while it has a pending ``latercall`` (scrapy/core/downloader)."""
+        _shared(self.crawler, "pause", request, seconds)
         downloader = self.crawler.engine.downloader
         key, slot = _slot(self.crawler, request)
         if slot is None:

@@ -11,6 +11,11 @@ machine, or the same paths on a shared disk. Each due source goes to the server 
 the fewest pending and running jobs; a source whose job is still pending or running on
 any of them is not handed again. Every handoff is recorded in crawl_runs (kind
 "scrapyd", the job in its command); the job records its crawl as any crawl does.
+
+Distributed (``redis``, ``workers``): each due source gets ``workers`` jobs, each to
+the least loaded server at that moment, so they spread over the servers; the jobs are
+given the Redis URL (NEWSARCHIVE_REDIS) instead of the archive, share the source's
+frontier there, and `newsarchive drain` writes what they find (newsarchive.distributed).
 """
 
 from __future__ import annotations
@@ -154,17 +159,26 @@ class Pass:
     errors: list[str] = field(default_factory=list)
 
 
-def job_settings(db_path: Path, sites_file: Path | None) -> dict[str, str]:
-    """The settings every job is given: where the archive and the registry are."""
-    return {
-        "NEWSARCHIVE_DB": str(db_path.resolve()),
-        "NEWSARCHIVE_SITES": str(sites_path(sites_file).resolve()),
-    }
+def job_settings(
+    db_path: Path, sites_file: Path | None, redis: str | None = None
+) -> dict[str, str]:
+    """The settings every job is given: where the archive and the registry are, or in
+    a distributed crawl the Redis (its workers never open the archive)."""
+    where = {"NEWSARCHIVE_REDIS": redis} if redis else {"NEWSARCHIVE_DB": str(db_path.resolve())}
+    return {**where, "NEWSARCHIVE_SITES": str(sites_path(sites_file).resolve())}
 
 
-def hand_due(db_path: Path, sites_file: Path | None, servers: list[Server]) -> Pass:
-    """One pass: hand every due source to the least loaded server. Raises ScrapydError
-    when no server answers; a server that fails alone is an entry in ``errors``."""
+def hand_due(
+    db_path: Path,
+    sites_file: Path | None,
+    servers: list[Server],
+    *,
+    redis: str | None = None,
+    workers: int = 1,
+) -> Pass:
+    """One pass: hand every due source to the least loaded server (``workers`` jobs
+    of it with ``redis``). Raises ScrapydError when no server answers; a server that
+    fails alone is an entry in ``errors``."""
     sites = load_sites(sites_file)
     result = Pass()
     loads: dict[str, int] = {}
@@ -182,23 +196,36 @@ def hand_due(db_path: Path, sites_file: Path | None, servers: list[Server]) -> P
             queued.setdefault(spider, (server.url, job))
     if not answering:
         raise ScrapydError("; ".join(result.errors))
-    settings = job_settings(db_path, sites_file)
+    settings = job_settings(db_path, sites_file, redis)
     for source in due_sources(sites, db_path):
         if source in queued:
             result.handoffs.append(Handoff(source, *queued[source], queued=True))
             continue
-        server = min(answering, key=lambda s: loads[s.url])
-        try:
-            job = server.schedule(source, settings)
-        except ScrapydError as exc:
-            result.errors.append(str(exc))
-            continue
-        loads[server.url] += 1
-        with open_archive(db_path) as archive:
-            archive.record_handoff(source, f"scrapyd {server.url} job {job}")
-        log.info("handed %s to scrapyd at %s: job %s", source, server.url, job)
-        result.handoffs.append(Handoff(source, server.url, job))
+        for _ in range(workers if redis else 1):
+            _hand(source, answering, loads, settings, db_path, result)
     return result
+
+
+def _hand(
+    source: str,
+    servers: list[Server],
+    loads: dict[str, int],
+    settings: dict[str, str],
+    db_path: Path,
+    result: Pass,
+) -> None:
+    """Hand one job of ``source`` to the least loaded of ``servers``, and record it."""
+    server = min(servers, key=lambda s: loads[s.url])
+    try:
+        job = server.schedule(source, settings)
+    except ScrapydError as exc:
+        result.errors.append(str(exc))
+        return
+    loads[server.url] += 1
+    with open_archive(db_path) as archive:
+        archive.record_handoff(source, f"scrapyd {server.url} job {job}")
+    log.info("handed %s to scrapyd at %s: job %s", source, server.url, job)
+    result.handoffs.append(Handoff(source, server.url, job))
 
 
 def _sleep(seconds: float) -> bool:
@@ -214,6 +241,8 @@ def hand_forever(
     report: Callable[[Pass], Any],
     poll: float = 60.0,
     wait: Callable[[float], bool] = _sleep,
+    redis: str | None = None,
+    workers: int = 1,
 ) -> None:
     """Hand due sources to the servers as they fall due, until ``wait(seconds)`` says
     to stop (it returns True). The first pass raises ScrapydError when no server
@@ -221,7 +250,7 @@ def hand_forever(
     first = True
     while True:
         try:
-            report(hand_due(db_path, sites_file, servers))
+            report(hand_due(db_path, sites_file, servers, redis=redis, workers=workers))
         except ScrapydError as exc:
             if first:
                 raise

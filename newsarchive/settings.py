@@ -62,6 +62,12 @@ DUPEFILTER_CLASS = "newsarchive.seen.SeenFilter"
 ITEM_PIPELINES = {
     "newsarchive.pipelines.ArchivePipeline": 300,
 }
+# With a Redis URL here, a crawl is one worker of a distributed crawl (newsarchive.
+# distributed: the add-on switches the scheduler, pipeline and politeness over).
+NEWSARCHIVE_REDIS = ""
+# A worker silent this many seconds is dead: the others take back its in-flight requests.
+NEWSARCHIVE_WORKER_TTL = 10
+ADDONS = {"newsarchive.distributed.RedisAddon": 0}
 
 # Where articles go (env NEWSARCHIVE_DB, as for every command).
 NEWSARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "data/archive.db")

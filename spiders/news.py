@@ -233,6 +233,10 @@ class NewsSpider(scrapy.Spider):
             self.hints[url] = hint  # until parse_article or article_failed takes it
         else:
             self.hints.pop(url, None)
+        meta = {}
+        if self.settings.get("NEWSARCHIVE_REDIS") and hint.hints():
+            # Another worker may fetch it (newsarchive.distributed): the hints travel along.
+            meta["newsarchive_hints"] = hint.hints()
         # Breadth first: an article d links from the start before a listing at d, before
         # an article at d + 1 (feeds and sitemaps count as depth 1).
         return scrapy.Request(
@@ -241,6 +245,7 @@ class NewsSpider(scrapy.Spider):
             errback=self.article_failed,
             priority=2 - 2 * depth,
             cb_kwargs={"found_via": found_via, "depth": depth},
+            meta=meta,
         )
 
     def listing_request(self, url: str, found_via: str, depth: int) -> scrapy.Request | None:
@@ -261,11 +266,11 @@ class NewsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         site = self.site
         self.crawler.signals.connect(self.idle, signal=signals.spider_idle)
-        pipeline_archive = getattr(self.crawler, "newsarchive_archive", None)
-        if pipeline_archive is not None:
-            known = pipeline_archive.known_articles(site.name)
-            self.known = KnownArticles((url, modified) for url, (_, modified) in known.items())
-            del known
+        # The pipeline says which articles are archived already: the archive's, or in a
+        # distributed crawl the writer's list in Redis (newsarchive.distributed).
+        known_articles = getattr(self.crawler, "newsarchive_known_articles", None)
+        if known_articles is not None:
+            self.known = KnownArticles(known_articles(site.name))
         workers = self.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS")
         if workers > 0:
             # forkserver: workers must not inherit the reactor's threads and sockets.
@@ -538,7 +543,7 @@ class NewsSpider(scrapy.Spider):
         if requested_url != url:  # redirected: both URLs are done
             fallback = self.finish(requested_url)
             entry = entry or fallback
-        hints = entry.hints() if entry else None
+        hints = entry.hints() if entry else response.meta.get("newsarchive_hints")
         header_encoding = http_content_type_encoding(
             response.headers.get("Content-Type", b"").decode("latin-1")
         )

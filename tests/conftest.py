@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh archive in tmp_path and a factory for Article records."""
+"""Shared fixtures: a fresh archive in tmp_path, a factory for Article records, and a
+throw-away redis-server for the distributed crawl tests."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from newsarchive.archive import Archive, open_archive
 from newsarchive.items import Article
+from tests.crawling import start_redis
 
 
 @pytest.fixture
@@ -32,3 +34,15 @@ def articles() -> Callable[..., Article]:
         return Article(**fields)
 
     return make
+
+
+@pytest.fixture
+def redis_url(tmp_path) -> Iterator[str]:
+    """A redis-server of the test's own on 127.0.0.1 (Debian's; skips without it)."""
+    try:
+        server, url = start_redis(tmp_path)
+    except FileNotFoundError:
+        pytest.skip("redis-server is not installed: apt-get install redis-server (.ci/run does)")
+    yield url
+    server.kill()
+    server.wait()

@@ -5,9 +5,12 @@ user runs it."""
 
 from __future__ import annotations
 
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -15,7 +18,12 @@ BOILERPLATE = "تابعونا على صفحتنا في فيسبوك وحمّلو
 
 
 def write_sites(
-    path: Path, base_url: str, patterns: str = r"^/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$"
+    path: Path,
+    base_url: str,
+    patterns: str = r"^/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$",
+    *,
+    delay: float = 0,
+    concurrency: int = 2,
 ) -> Path:
     """A registry with one WordPress-like source, `sample`, at ``base_url``."""
     lines = [
@@ -26,8 +34,8 @@ def write_sites(
         'listings = ["/", "/category/local/"]',
         'listing_links = ["h2.post-box-title a", "h3.post-title a"]',
         f"article_patterns = ['{patterns}']",
-        "delay = 0",
-        "concurrency = 2",
+        f"delay = {delay}",
+        f"concurrency = {concurrency}",
         'timezone = "Africa/Algiers"',
     ]
     lines += [
@@ -77,3 +85,32 @@ def check_captures(archive_dir: Path) -> int:
         got = read_capture(archive_dir, *where)
         assert (got.url, got.status) == (url, status), where
     return len(rows)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
+    """A throw-away redis-server on 127.0.0.1 (no persistence, its files in
+    ``directory``) and its URL; raises FileNotFoundError without Debian's redis-server."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise FileNotFoundError("redis-server")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)]
+        + ["--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    raise RuntimeError(f"redis-server did not start on port {port}")

@@ -3,6 +3,7 @@ with scrapyd-deploy, and a job that archives the local sample site."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -83,11 +85,10 @@ def _api(url: str, endpoint: str) -> dict:
         return json.loads(response.read())
 
 
-@pytest.fixture
-def scrapyd(tmp_path):
-    """A scrapyd on a free port of 127.0.0.1, in a folder of its own; its URL."""
+@contextlib.contextmanager
+def _scrapyd_node(node: Path) -> Iterator[str]:
+    """A scrapyd on a free port of 127.0.0.1, in ``node`` (made here); its URL."""
     pytest.importorskip("scrapyd", reason="scrapyd is not installed (pip install -e .[test])")
-    node = tmp_path / "node"
     node.mkdir()
     port = _free_port()
     (node / "scrapyd.conf").write_text(
@@ -104,6 +105,7 @@ def scrapyd(tmp_path):
     )
     env = {**os.environ, "NEWSARCHIVE_SITES": str(_decoy_registry(node / "sites.toml"))}
     env.pop("NEWSARCHIVE_DB", None)
+    env.pop("NEWSARCHIVE_REDIS", None)
     output = open(node / "scrapyd.out", "wb")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [sys.executable, "-m", "scrapyd"], cwd=node, env=env, stdout=output, stderr=output
@@ -131,12 +133,18 @@ def scrapyd(tmp_path):
         output.close()
 
 
+@pytest.fixture
+def scrapyd(tmp_path):
+    with _scrapyd_node(tmp_path / "node") as url:
+        yield url
+
+
 def _deploy(url: str, into: Path) -> subprocess.CompletedProcess:
     """scrapyd-deploy from a copy of the checkout (it builds the egg in place), with the
     [deploy] target pointing at ``url``."""
     pytest.importorskip("scrapyd_client", reason="scrapyd-client is not installed")
     project = into / "project"
-    project.mkdir()
+    project.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
     for name in ("newsarchive", "spiders"):
         shutil.copytree(REPO / name, project / name, ignore=ignore)
@@ -202,3 +210,55 @@ def test_schedule_hands_due_crawls_to_scrapyd(tmp_path, scrapyd):
     ]
     assert job in runs[0]["command"]
     assert again.exit_code == 0 and again.output == "nothing is due\n"
+
+
+def _wait_finished(url: str, jobs: list[str]) -> None:
+    deadline = time.monotonic() + 180
+    while True:
+        listed = _api(url, "listjobs.json?project=newsarchive")
+        if set(jobs) <= {finished["id"] for finished in listed["finished"]}:
+            return
+        assert time.monotonic() < deadline, listed
+        time.sleep(0.3)
+
+
+def test_schedule_spreads_a_distributed_crawl_over_scrapyd_servers(tmp_path, redis_url):
+    """Two scrapyd servers, two workers of `sample` (one on each) sharing its crawl
+    through Redis, and the writer: one archive, every article once, one crawl run."""
+    db = tmp_path / "archive.db"
+    # A slow site (0.2 s an answer), so the second job joins the first one's crawl.
+    with contextlib.ExitStack() as stack, serve(build_site(), latency=0.2) as site:
+        servers = [stack.enter_context(_scrapyd_node(tmp_path / f"node{n}")) for n in (1, 2)]
+        for n, server in enumerate(servers):
+            deployed = _deploy(server, tmp_path / f"deploy{n}")
+            assert deployed.returncode == 0, deployed.stderr + deployed.stdout
+        sites = write_sites(tmp_path / "sites.toml", site.base_url.rstrip("/"))
+        drain = subprocess.Popen(
+            [sys.executable, "-m", "newsarchive", "drain", "--until-done", "--redis", redis_url]
+            + ["--db", str(db)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        args = ["schedule", "--once", "--scrapyd", ",".join(servers), "--redis", redis_url]
+        args += ["--workers", "2", "--db", str(db), "--sites", str(sites)]
+        handed = CliRunner().invoke(cli, args)
+        assert handed.exit_code == 0, handed.output
+        lines = handed.output.splitlines()
+        assert [line.split(" (job")[0] for line in lines] == [
+            f"sample: handed to {server}" for server in servers
+        ]
+        jobs = [line.split("(job ")[1].rstrip(")") for line in lines]
+        for server, job in zip(servers, jobs, strict=True):
+            _wait_finished(server, [job])
+        output = drain.communicate(timeout=120)[0]
+        assert drain.returncode == 0, output
+    articles = sqlite_utils.Database(db)["articles"]
+    assert articles.count == 12, _job_logs(tmp_path)
+    runs = list(sqlite_utils.Database(db)["crawl_runs"].rows)
+    assert [(r["kind"], r["status"]) for r in runs[:2]] == [("scrapyd", "ok")] * 2
+    # The jobs were workers that wrote nothing themselves: the writer recorded the
+    # crawl (two runs if the second job started after the first had crawled it all).
+    crawls = runs[2:]
+    assert {(r["kind"], r["status"]) for r in crawls} == {("crawl", "ok")}
+    assert sum(r["new"] for r in crawls) == 12
+    logs = _job_logs(tmp_path)
+    assert logs.count("this worker pushes the seeds") + logs.count("joining run") == 2
