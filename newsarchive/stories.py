@@ -1,0 +1,495 @@
+"""One story across its copies: near-duplicate grouping of the archive's articles.
+
+The same story reaches the archive many times: an APS (وأج) dispatch printed by five
+Algerian papers, each with its own byline, dateline, intro or closing line; the seed
+file and the crawled page of one article; an article and its AMP or print twin. Each
+article gets a story id (``articles.story_id``); search shows one hit per story and the
+article page lists the story's copies (newsarchive.search, newsarchive.web.stories).
+
+How (chosen by measurement, bench/bench_stories.py, bench/results/stories.md):
+
+* A text is the set of its word SHINGLE-grams taken from its Arabic search key (the
+  ``articles_fts.text`` the archive already stores: hamza, taa marbuta, tashkeel folded
+  and words stemmed by newsarchive.arabic), so orthographic variants do not split a
+  story. Titles are left out: papers retitle wire copies.
+* Candidates come from MinHash signatures (datasketch) cut into BANDS bands of ROWS
+  values (LSH). MinHash over simhash because on the labelled set simhash's recall on
+  copies with a dropped paragraph or a site's boilerplate was far lower at any Hamming
+  radius that kept its precision, while MinHash-LSH found them at the same speed.
+* A candidate is the same story only when the shingle sets themselves say so
+  (:func:`same_story`): Jaccard at least JACCARD, or one text nearly contained in the
+  other (CONTAINMENT) with at least MIN_SHARED shingles in common. An LSH collision
+  alone is never enough, and a short text that shares a quote with a long one is not
+  its copy: containment needs a real amount of shared text, not a quote.
+* Each article joins the story of the most similar earlier copy (or starts one), so
+  processing the archive in id order (``newsarchive stories --rebuild``) gives the same
+  stories as the writes did one by one.
+
+Kept in step through the change log the derived search index replays (``search_changes``,
+filled by triggers on every insert, update and delete of an article): the archive calls
+:func:`catch_up` inside each write transaction (Archive.upsert_articles, delete_article),
+so a story id is never stale, and the LSH state lives in SQLite (``story_bands``: one
+row per band of each article, keyed for lookup) so adding 1,000 articles to a million
+looks up 1,000 x BANDS keys and rebuilds nothing. An article whose text changes (or
+that is deleted) leaves its story, and the story's remaining copies are regrouped among
+themselves, so a copy that only matched through it does not stay in a wrong story.
+
+Why band keys are ours and not datasketch's MinHashLSH: its storage is in memory, Redis
+or Cassandra; the archive is one SQLite file, and the bands must commit with the
+articles they describe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import struct
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+log = logging.getLogger(__name__)
+
+# Words per shingle: 4 separated a paraphrase from a copy best on the labelled set
+# (bench/results/stories.md); 3 grouped more same-topic pairs, 5 lost copies with a
+# rewritten sentence.
+SHINGLE = 4
+# MinHash length and its LSH cut: 16 bands of 4 rows collide for half of the pairs at
+# Jaccard 0.5 and for 99% at 0.7 (1 - (1 - s^4)^16), with 16 rows per article.
+ROWS = 4
+BANDS = 16
+NUM_PERM = ROWS * BANDS
+# What makes two texts one story (see same_story); chosen on the labelled set.
+JACCARD = 0.5
+CONTAINMENT = 0.8
+MIN_SHARED = 40
+# Candidates verified per article, most band collisions first (a wire story printed by
+# more papers than this still groups: each copy needs only one earlier copy to match).
+MAX_CANDIDATES = 40
+# A story with more copies than this is not regrouped when one leaves (its copies
+# still match each other; regrouping it would cost seconds on every edit).
+REGROUP_LIMIT = 500
+# An archive that has never been grouped is grouped by its next write if it holds at
+# most this many articles (seconds); a bigger one waits for `newsarchive stories
+# --rebuild` and its articles show as their own stories until then.
+AUTO_GROUP = 20_000
+# Stored with the state: a change of any parameter above makes the stored bands
+# meaningless, and the archive asks for a rebuild.
+FORMAT = f"minhash-crc32-affine32/{SHINGLE}/{BANDS}x{ROWS}"
+
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32, scheme="affine32")
+
+
+class StoriesError(Exception):
+    """Story grouping cannot run here; the message says what to do."""
+
+
+# --- texts --------------------------------------------------------------------------------
+
+
+def shingles(key: str) -> set[bytes]:
+    """The word SHINGLE-grams of a search key (a text of fewer words is one shingle)."""
+    words = key.split()
+    if len(words) <= SHINGLE:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
+
+
+def signature(grams: Iterable[bytes]) -> np.ndarray:
+    """The MinHash of a shingle set (crc32 hashes: stable across processes and fast)."""
+    minhash = MinHash(
+        num_perm=NUM_PERM,
+        hashfunc=zlib.crc32,
+        scheme="affine32",
+        permutations=_TEMPLATE.permutations,
+    )
+    minhash.update_batch(list(grams))
+    return minhash.hashvalues
+
+
+def band_keys(hashvalues: np.ndarray) -> list[int]:
+    """One signed 64-bit key per band: the band's number and its ROWS values, hashed."""
+    keys = []
+    for band in range(BANDS):
+        chunk = hashvalues[band * ROWS : (band + 1) * ROWS].astype("<u8").tobytes()
+        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return keys
+
+
+@dataclass(frozen=True)
+class Likeness:
+    shared: int
+    jaccard: float
+    containment: float
+
+
+def likeness(a: set[bytes], b: set[bytes]) -> Likeness:
+    shared = len(a & b)
+    if not shared:
+        return Likeness(0, 0.0, 0.0)
+    return Likeness(shared, shared / len(a | b), shared / min(len(a), len(b)))
+
+
+def same_story(a: set[bytes], b: set[bytes]) -> bool:
+    """Whether two shingle sets are copies of one story: mostly the same shingles, or
+    one nearly inside the other over a real length (not a shared quote)."""
+    seen = likeness(a, b)
+    return seen.jaccard >= JACCARD or (
+        seen.containment >= CONTAINMENT and seen.shared >= MIN_SHARED
+    )
+
+
+# --- state ----------------------------------------------------------------------------
+
+
+def _state(conn: sqlite3.Connection) -> tuple[int | None, int]:
+    """(the change-log seq grouped up to, or None if never grouped; the next story id)."""
+    seq, next_story, fmt = conn.execute(
+        "SELECT seq, next_story, format FROM story_state"
+    ).fetchone()
+    return (seq if fmt == FORMAT else None), next_story
+
+
+def _last_change(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(seq), 0) FROM search_changes").fetchone()[0]
+
+
+class _Grouper:
+    """Assigns stories within the caller's write transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.next_story = _state(conn)[1]
+        self.keys: dict[int, set[bytes]] = {}
+
+    def _new_story(self) -> int:
+        story = self.next_story
+        self.next_story += 1
+        return story
+
+    def grams(self, article_id: int) -> set[bytes]:
+        if article_id not in self.keys:
+            row = self.conn.execute(
+                "SELECT text FROM articles_fts WHERE rowid = ?", (article_id,)
+            ).fetchone()
+            self.keys[article_id] = shingles(row[0] if row else "")
+        return self.keys[article_id]
+
+    def forget(self, article_id: int) -> int | None:
+        """Remove an article's bands (before it is re-grouped or after it is deleted);
+        returns the story it was in."""
+        row = self.conn.execute(
+            "SELECT bands, story_id FROM story_signatures WHERE article_id = ?", (article_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        keys = struct.unpack(f"<{len(row[0]) // 8}q", row[0])
+        self.conn.executemany(
+            "DELETE FROM story_bands WHERE key = ? AND article_id = ?",
+            [(key, article_id) for key in keys],
+        )
+        self.conn.execute("DELETE FROM story_signatures WHERE article_id = ?", (article_id,))
+        self.keys.pop(article_id, None)
+        return row[1]
+
+    def candidates(self, keys: list[int], article_id: int) -> list[int]:
+        """Earlier-grouped articles sharing a band, most shared bands first."""
+        placeholders = ", ".join("?" for _ in keys)
+        rows = self.conn.execute(
+            f"SELECT article_id, count(*) AS n FROM story_bands WHERE key IN ({placeholders})"
+            " AND article_id != ? GROUP BY article_id ORDER BY n DESC, article_id LIMIT ?",
+            (*keys, article_id, MAX_CANDIDATES),
+        )
+        return [found for found, _ in rows]
+
+    def best_match(self, grams: set[bytes], candidates: Iterable[int]) -> int | None:
+        """The candidate most like ``grams`` among those that are the same story."""
+        best, best_jaccard = None, -1.0
+        for candidate in candidates:
+            other = self.grams(candidate)
+            if same_story(grams, other):
+                jaccard = likeness(grams, other).jaccard
+                if jaccard > best_jaccard:
+                    best, best_jaccard = candidate, jaccard
+        return best
+
+    def assign(self, article_id: int, content_hash: str) -> tuple[int | None, int]:
+        """Group one article (its bands stored, its story set); returns its story before
+        (None if it had none) and now."""
+        before = self.forget(article_id)
+        grams = self.grams(article_id)
+        keys = band_keys(signature(grams))
+        match = self.best_match(grams, self.candidates(keys, article_id))
+        story = self._story_of(match) if match is not None else self._new_story()
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO story_bands (key, article_id) VALUES (?, ?)",
+            [(key, article_id) for key in keys],
+        )
+        self.conn.execute(
+            "INSERT INTO story_signatures (article_id, content_hash, bands, story_id)"
+            " VALUES (?, ?, ?, ?)",
+            (article_id, content_hash, struct.pack(f"<{len(keys)}q", *keys), story),
+        )
+        self._set_story(article_id, story)
+        return before, story
+
+    def _story_of(self, article_id: int) -> int:
+        return self.conn.execute(
+            "SELECT story_id FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()[0]
+
+    def _set_story(self, article_id: int, story: int) -> None:
+        self.conn.execute(
+            "UPDATE articles SET story_id = ? WHERE id = ? AND story_id IS NOT ?",
+            (story, article_id, story),
+        )
+        self.conn.execute(
+            "UPDATE story_signatures SET story_id = ? WHERE article_id = ?", (story, article_id)
+        )
+
+    def regroup(self, story: int) -> None:
+        """Regroup a story's copies among themselves, in id order, after one left it: the
+        first keeps the story id, each next joins the story of its most similar earlier
+        copy or starts a new one."""
+        members = [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT id FROM articles WHERE story_id = ? ORDER BY id LIMIT ?",
+                (story, REGROUP_LIMIT + 1),
+            )
+        ]
+        if len(members) > REGROUP_LIMIT:
+            log.info("story %d has over %d copies: not regrouped", story, REGROUP_LIMIT)
+            return
+        placed: dict[int, int] = {}
+        for member in members:
+            if not placed:
+                placed[member] = story
+                continue
+            match = self.best_match(self.grams(member), placed)
+            placed[member] = placed[match] if match is not None else self._new_story()
+            self._set_story(member, placed[member])
+
+    def save(self, seq: int) -> None:
+        self.conn.execute(
+            "UPDATE story_state SET seq = ?, next_story = ?, format = ?",
+            (seq, self.next_story, FORMAT),
+        )
+
+
+# The articles the change log names whose story may have changed: deleted ones that
+# were grouped, and existing ones never grouped or whose text changed since.
+_CHANGED = """
+    SELECT c.article_id, a.id IS NULL, a.content_hash
+    FROM (SELECT DISTINCT article_id FROM search_changes WHERE seq > ?) AS c
+    LEFT JOIN articles AS a ON a.id = c.article_id
+    LEFT JOIN story_signatures AS s ON s.article_id = c.article_id
+    WHERE (a.id IS NULL AND s.article_id IS NOT NULL)
+       OR (a.id IS NOT NULL AND (s.article_id IS NULL OR s.content_hash != a.content_hash
+                                 OR a.story_id IS NULL))
+    ORDER BY c.article_id
+"""
+
+
+def catch_up(conn: sqlite3.Connection) -> int:
+    """Bring story ids in step with the articles changed since the last call; returns
+    how many articles were (re)grouped. Runs inside the caller's write transaction (the
+    archive calls it before each write commits). An archive never grouped is grouped
+    whole if it is small (AUTO_GROUP), else left for ``newsarchive stories --rebuild``."""
+    seq, _ = _state(conn)
+    if seq is None:
+        count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        if count > AUTO_GROUP:
+            log.warning(
+                "the archive's %d articles are not grouped into stories yet;"
+                " run `newsarchive stories --rebuild`",
+                count,
+            )
+            return 0
+        return _group_all(conn)
+    last = _last_change(conn)
+    if last <= seq:
+        return 0
+    grouper = _Grouper(conn)
+    left: set[int] = set()
+    changed = conn.execute(_CHANGED, (seq,)).fetchall()
+    for article_id, deleted, content_hash in changed:
+        if deleted:
+            before, now = grouper.forget(article_id), None
+        else:
+            before, now = grouper.assign(article_id, content_hash)
+        if before is not None and before != now:
+            left.add(before)
+    for story in sorted(left):
+        grouper.regroup(story)
+    grouper.save(_last_change(conn))
+    return len(changed)
+
+
+def _group_all(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None) -> int:
+    """Group every article from scratch, in id order (the caller holds the transaction)."""
+    conn.execute("DELETE FROM story_bands")
+    conn.execute("DELETE FROM story_signatures")
+    conn.execute("UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL")
+    grouper = _Grouper(conn)
+    # Read first: the loop updates the rows it would otherwise be iterating.
+    rows = conn.execute("SELECT id, content_hash FROM articles ORDER BY id").fetchall()
+    for done, (article_id, content_hash) in enumerate(rows, start=1):
+        grouper.assign(article_id, content_hash)
+        if done % 1000 == 0:
+            grouper.keys.clear()  # the shingles of candidates met lately, not of all
+            if progress:
+                progress(1000)
+    if progress and len(rows) % 1000:
+        progress(len(rows) % 1000)
+    grouper.save(_last_change(conn))
+    return len(rows)
+
+
+def rebuild(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None) -> int:
+    """Group the whole archive anew (``newsarchive stories --rebuild``) in one
+    transaction: readers see the old stories until it commits. Returns the articles
+    grouped."""
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        return _group_all(conn, progress)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One copy of a story, as the article page and search's "also in" list it."""
+
+    id: int
+    url: str
+    source: str | None
+    title: str
+    published: str | None
+    first_seen: str
+    first: bool  # the story's first publication: earliest published, then first seen
+
+
+# Earliest publication first; an undated copy after the dated ones, by when it was seen.
+_COPIES = (
+    "SELECT id, url, source, title, published, first_seen FROM articles"
+    " WHERE story_id = ? ORDER BY published IS NULL, published, first_seen, id"
+)
+
+
+def story_copies(conn: sqlite3.Connection, article_id: int) -> list[Copy]:
+    """Every copy of ``article_id``'s story (itself included), first publication first;
+    just the article when it is in no story yet, empty when there is no such article."""
+    row = conn.execute("SELECT story_id FROM articles WHERE id = ?", (article_id,)).fetchone()
+    if row is None:
+        return []
+    if row[0] is None:
+        rows = conn.execute(
+            "SELECT id, url, source, title, published, first_seen FROM articles WHERE id = ?",
+            (article_id,),
+        ).fetchall()
+    else:
+        rows = conn.execute(_COPIES, (row[0],)).fetchall()
+    return [Copy(*values, first=number == 0) for number, values in enumerate(rows)]
+
+
+@dataclass(frozen=True)
+class Story:
+    id: int
+    copies: int
+    sources: int
+    first: Copy
+
+
+def largest(conn: sqlite3.Connection, limit: int = 20) -> list[Story]:
+    """The stories with the most copies (``newsarchive stories``)."""
+    found = []
+    for story, copies, sources in conn.execute(
+        "SELECT story_id, count(*), count(DISTINCT source) FROM articles"
+        " WHERE story_id IS NOT NULL GROUP BY story_id HAVING count(*) > 1"
+        " ORDER BY 2 DESC, 1 LIMIT ?",
+        (limit,),
+    ).fetchall():
+        first = conn.execute(_COPIES + " LIMIT 1", (story,)).fetchone()
+        found.append(Story(story, copies, sources, Copy(*first, first=True)))
+    return found
+
+
+def grouped(conn: sqlite3.Connection) -> bool:
+    """Whether the archive's stories are current with today's parameters."""
+    return _state(conn)[0] is not None
+
+
+# --- search: one hit per story ------------------------------------------------------------
+
+# A search collapsing copies asks its engine for this many more ranked hits at a time,
+# and stops past FETCH_LIMIT (a story printed this many times fills no page anyway).
+FETCH_GROWTH = 4
+FETCH_LIMIT = 50_000
+
+
+def _stories_of(conn: sqlite3.Connection, ids: list[int]) -> dict[int, int]:
+    """Each article's story, or minus its id (its own story) when not grouped yet."""
+    return dict(
+        conn.execute(
+            "SELECT id, coalesce(story_id, -id) FROM articles"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+    )
+
+
+def one_per_story(
+    conn: sqlite3.Connection,
+    fetch: Callable[[int], list[tuple[int, float]]],
+    offset: int,
+    limit: int,
+) -> list[tuple[int, float]]:
+    """Hits ``offset``..``offset + limit`` of a ranking where each story appears once, at
+    its best-ranked copy. ``fetch(n)`` gives the engine's first ``n`` (id, score); it is
+    asked for more until the page is full or the ranking ends."""
+    wanted = offset + limit
+    fetching = max(2 * wanted, wanted + 10)
+    while True:
+        ranked = fetch(fetching)
+        story_of = _stories_of(conn, [article_id for article_id, _ in ranked])
+        seen: set[int] = set()
+        firsts = []
+        for article_id, score in ranked:
+            story = story_of.get(article_id, -article_id)
+            if story not in seen:
+                seen.add(story)
+                firsts.append((article_id, score))
+        if len(firsts) >= wanted or len(ranked) < fetching or fetching >= FETCH_LIMIT:
+            return firsts[offset:wanted]
+        fetching = min(fetching * FETCH_GROWTH, FETCH_LIMIT)
+
+
+def also_in(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[int | None, list[str]]]:
+    """For each article: its story id and the sources of its story's other copies (each
+    once, first publication first; its own source too when another copy is there, as
+    an AMP or print twin is)."""
+    found: dict[int, tuple[int | None, list[str]]] = {}
+    for article_id, story in conn.execute(
+        "SELECT id, story_id FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    ).fetchall():
+        sources: list[str] = []
+        if story is not None:
+            for (source,) in conn.execute(
+                "SELECT source FROM articles WHERE story_id = ? AND id != ?"
+                " ORDER BY published IS NULL, published, first_seen, id",
+                (story, article_id),
+            ):
+                label = source or "—"
+                if label not in sources:
+                    sources.append(label)
+        found[article_id] = (story, sources)
+    return found
