@@ -67,7 +67,12 @@ NUM_PERM = ROWS * BANDS
 # What makes two texts one story (see same_story); chosen on the labelled set.
 JACCARD = 0.5
 CONTAINMENT = 0.8
+CONTAINED_JACCARD = 0.3
 MIN_SHARED = 40
+# A text of fewer shingles than MIN_SHARED is short: one changed word is a large part
+# of it ("the flood in district 1" against "... district 3"), so only a near-exact copy
+# (a byline or dateline around the same words) is the same story.
+SHORT_CONTAINMENT = 0.9
 # Candidates verified per article, most band collisions first (a wire story printed by
 # more papers than this still groups: each copy needs only one earlier copy to match).
 MAX_CANDIDATES = 40
@@ -138,11 +143,15 @@ def likeness(a: set[bytes], b: set[bytes]) -> Likeness:
 
 def same_story(a: set[bytes], b: set[bytes]) -> bool:
     """Whether two shingle sets are copies of one story: mostly the same shingles, or
-    one nearly inside the other over a real length (not a shared quote)."""
+    one nearly inside the other over a real length and share (a copy with its intro or
+    last paragraph dropped), never a shared quote; a short text only as a near-exact
+    copy."""
     seen = likeness(a, b)
-    return seen.jaccard >= JACCARD or (
-        seen.containment >= CONTAINMENT and seen.shared >= MIN_SHARED
-    )
+    if seen.jaccard < CONTAINED_JACCARD:
+        return False
+    if min(len(a), len(b)) < MIN_SHARED:
+        return seen.containment >= SHORT_CONTAINMENT and seen.jaccard >= JACCARD
+    return seen.jaccard >= JACCARD or seen.containment >= CONTAINMENT
 
 
 # --- state ----------------------------------------------------------------------------

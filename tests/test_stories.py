@@ -6,13 +6,22 @@ rebuild; search shows each story once."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
 
 from newsarchive import stories
+from newsarchive.archive import open_archive
 from newsarchive.cli import cli
+from newsarchive.samplesite import build_site, serve
 from newsarchive.search import search
+from newsarchive.web import build_datasette
+from tests.crawling import run_crawl, write_sites
+from tests.test_web import fetch
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 # An APS dispatch, paragraph by paragraph.
 WIRE = [
@@ -243,3 +252,88 @@ def test_both_engines_collapse(archive, articles, engine):
     results = search(archive, "ورقلة", facets=True, engine=engine)
     assert [len(results.hits), results.total] == [1, 1]
     assert sorted(count for _, count in results.facets["source"]) == [1, 1, 1]
+
+
+# --- the web ------------------------------------------------------------------------------
+
+
+def three_copies(archive, articles):
+    dated = {"aps": "2024-05-12T09:00", "elkhabar": "2024-05-13T08:00", "echorouk": None}
+    for source, published in dated.items():
+        add(
+            archive,
+            articles,
+            f"https://{source}.dz/1",
+            wire_copy(WIRE, byline=source),
+            source=source,
+            published=published,
+        )
+    add(archive, articles, "https://elwatan.dz/9", wire_copy(OTHER_STORY), source="elwatan")
+    return {source: archive.get_article(f"https://{source}.dz/1")["id"] for source in dated}
+
+
+def test_article_page_lists_the_copies(archive, articles):
+    ids = three_copies(archive, articles)
+    ds = build_datasette(archive.path)
+    (page,) = fetch(ds, f"/archive/articles/{ids['elkhabar']}")
+    assert page.status_code == 200
+    section = page.text.split('class="article-story"')[1].split("</section>")[0]
+    # First publication first and marked; the article itself named, not linked.
+    assert section.index("aps") < section.index("elkhabar") < section.index("echorouk")
+    first = section.split("</li>")[0]
+    assert "النشر الأول" in first and f"/archive/articles/{ids['aps']}" in first
+    assert section.count("story-first-mark") == 1
+    assert "هذه النسخة" in section
+    for other in ("aps", "echorouk"):
+        assert f"/-/diff?a={ids['elkhabar']}&amp;b={ids[other]}" in section
+    # An article alone in its story lists no copies.
+    alone = archive.get_article("https://elwatan.dz/9")["id"]
+    (page,) = fetch(ds, f"/archive/articles/{alone}")
+    assert 'class="article-story"' not in page.text
+
+
+def test_search_page_one_hit_per_story_and_the_toggle(archive, articles):
+    three_copies(archive, articles)
+    ds = build_datasette(archive.path)
+    once, every, as_json = fetch(
+        ds,
+        "/-/search?q=" + quote("ورقلة"),
+        "/-/search?copies=all&q=" + quote("ورقلة"),
+        "/-/search.json?q=" + quote("ورقلة"),
+    )
+    assert once.text.count('class="search-hit"') == 2
+    assert "منشور أيضا في" in once.text and "copies=all" in once.text
+    assert "الأعداد أخبار لا نسخ" in once.text
+    assert every.text.count('class="search-hit"') == 4
+    assert "الأعداد نسخ" in every.text
+    data = as_json.json()
+    assert data["counting"] == "stories" and data["total"] == 2
+    wire = next(hit for hit in data["hits"] if hit["source"] != "elwatan")
+    assert len(wire["also_in"]) == 2
+
+
+# --- the demo archive ---------------------------------------------------------------------
+
+
+def test_demo_archive_search_shows_each_story_once(tmp_path):
+    """What scripts/demo builds: the seed files ingested, then the sample site (made from
+    the same seeds) crawled, so every article is there twice under two URLs."""
+    db = tmp_path / "archive.db"
+    ingested = CliRunner().invoke(cli, ["ingest", str(SEEDS), "-q", "--db", str(db)])
+    assert ingested.exit_code == 0, ingested.output
+    with serve(build_site()) as server:
+        sites = write_sites(tmp_path / "sites.toml", server.base_url.rstrip("/"))
+        crawl = run_crawl(db, sites, "sample")
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    with open_archive(db, create=False) as archive:
+        seeds = archive.conn.execute("SELECT count(*) FROM articles WHERE url LIKE 'seed:%'")
+        assert archive.article_count() == 2 * seeds.fetchone()[0]
+        for query in ("الجزائر", "وهران", "مستشفى"):
+            once = search(archive, query, limit=100)
+            every = search(archive, query, limit=100, all_copies=True)
+            assert once.hits, query
+            assert len({hit.story_id for hit in once.hits}) == len(once.hits) == once.total
+            # Every copy found is shown once its story is (a copy may lack the word).
+            assert {hit.story_id for hit in every.hits} == {hit.story_id for hit in once.hits}
+            assert len(once.hits) < len(every.hits) == every.total
+            assert all(len(hit.also_in) == 1 for hit in once.hits)
