@@ -348,9 +348,8 @@ def simhashes(keys: list[str]) -> tuple[np.ndarray, float]:
         grams = stories.shingles(key)
         if not grams:
             continue
-        hashes = np.array(
-            [zlib.crc32(g) | (zlib.crc32(g, 0x9E3779B9) << 32) for g in grams], dtype=np.uint64
-        )
+        with np.errstate(over="ignore"):  # 64 bits from each 32-bit shingle hash
+            hashes = np.array(sorted(grams), dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         bits = np.unpackbits(hashes.view(np.uint8)).reshape(len(hashes), 64)
         votes = bits.sum(axis=0) * 2 > len(hashes)
         out[n] = np.packbits(votes).view(np.uint64)[0]
