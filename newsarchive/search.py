@@ -38,7 +38,7 @@ from newsarchive.searchindex import (
     open_or_build,
 )
 from newsarchive.searchwindow import Filters, Found, fts5_page
-from newsarchive.stories import also_in, one_per_story
+from newsarchive.stories import also_in, one_per_story, story_counts
 
 if TYPE_CHECKING:
     from newsarchive.archive import Archive
@@ -166,13 +166,22 @@ def _index_page(
         def fetch(wanted: int, skip: int = 0) -> list[tuple[int, float]]:
             return searching.best(compiled, wanted)[skip:]
 
-    if per_story:
-        page = one_per_story(conn, fetch, offset, limit)
-        total = searching.count_stories(compiled) if total else 0
-    else:
-        page = fetch(offset + limit, offset)
-    facet_counts = searching.facets(compiled, per_story) if facets else {}
-    return Found(page, total, True, total, facet_counts, "index")
+    if not per_story:
+        facet_counts = searching.facets(compiled) if facets else {}
+        return Found(fetch(offset + limit, offset), total, True, total, facet_counts, "index")
+    page = one_per_story(conn, fetch, offset, limit)
+    if total <= EXACT_STORIES:
+        # Counted in SQLite from every match's story: exact.
+        stories, facet_counts = story_counts(conn, searching.ids(compiled, total), facets)
+        return Found(page, stories, True, stories, facet_counts, "index")
+    stories = searching.count_stories(compiled)
+    facet_counts = searching.facets(compiled, per_story=True) if facets else {}
+    return Found(page, stories, False, stories, facet_counts, "index")
+
+
+# Up to this many matching articles, their stories are counted exactly (one SQLite read
+# of their ids, tens of milliseconds); past it, by tantivy's cardinality estimate.
+EXACT_STORIES = 20_000
 
 
 # Archives up to this size get their derived index built by the first search that

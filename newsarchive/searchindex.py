@@ -530,9 +530,15 @@ class Searching:
         )
         return ranked[:wanted]
 
+    def ids(self, compiled: Any, limit: int) -> list[int]:
+        """The ids of up to ``limit`` matches, in no particular order."""
+        hits = self.searcher.search(compiled, limit=limit, count=False).hits
+        return self.searcher.fast_field_values("id", [address for _, address in hits])
+
     def count_stories(self, compiled: Any) -> int:
-        """How many stories the matches belong to (tantivy's cardinality: HyperLogLog++,
-        exact for small counts, within about 1% for large ones)."""
+        """About how many stories the matches belong to (tantivy's cardinality:
+        HyperLogLog++, within about 1% from a few thousand on; not exact even for
+        hundreds, so newsarchive.search counts small sets itself)."""
         result = self.searcher.aggregate(compiled, {"stories": _STORIES})
         return round(result["stories"]["value"] or 0)
 

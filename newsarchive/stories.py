@@ -49,6 +49,7 @@ import logging
 import sqlite3
 import struct
 import zlib
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -513,6 +514,33 @@ def one_per_story(
         if len(firsts) >= wanted or len(ranked) < fetching or fetching >= FETCH_LIMIT:
             return firsts[offset:wanted]
         fetching = min(fetching * FETCH_GROWTH, FETCH_LIMIT)
+
+
+def story_counts(
+    conn: sqlite3.Connection, ids: list[int], facets: bool
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """How many stories the articles ``ids`` belong to, and (``facets``) how many per
+    source and per month: a story counts once in each source and month it has a copy."""
+    stories: set[int] = set()
+    per: dict[str, dict[str, set[int]]] = {"source": defaultdict(set), "month": defaultdict(set)}
+    for story, source, month in conn.execute(
+        "SELECT coalesce(story_id, -id), coalesce(source, ''), coalesce(month, '')"
+        " FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    ):
+        stories.add(story)
+        if facets:
+            per["source"][source].add(story)
+            per["month"][month].add(story)
+    if not facets:
+        return len(stories), {}
+    counts = {
+        name: [(key, len(found)) for key, found in values.items()] for name, values in per.items()
+    }
+    return len(stories), {
+        "source": sorted(counts["source"], key=lambda kv: (-kv[1], kv[0])),
+        "month": sorted(counts["month"], reverse=True),
+    }
 
 
 def also_in(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[int | None, list[str]]]:
