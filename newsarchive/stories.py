@@ -98,7 +98,7 @@ _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
 _MASK32 = np.uint64(0xFFFFFFFF)
 # Odd 64-bit constants for the word and band hash mixing below.
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0xBF58476D1CE4E5B9)
+_BAND_SALT = np.uint64(0xBF58476D1CE4E5B9)
 
 
 # --- texts --------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def band_keys(hashvalues: np.ndarray) -> list[int]:
     """One signed 64-bit key per band: its ROWS values and its number, mixed."""
     rows = hashvalues.astype(np.uint64).reshape(BANDS, ROWS)
     with np.errstate(over="ignore"):
-        keys = _BAND_SALT.copy()
+        keys = np.arange(1, BANDS + 1, dtype=np.uint64) * _BAND_SALT
         for row in range(ROWS):
             keys = (keys ^ rows[:, row]) * _MIX
         keys ^= keys >> np.uint64(29)
