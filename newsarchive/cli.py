@@ -44,6 +44,17 @@ def sites_option(fn):
     )(fn)
 
 
+def limit_option(what: str):
+    """``--limit``: how many ``what`` to show (20 by default)."""
+    return click.option(
+        "--limit",
+        default=20,
+        show_default=True,
+        type=click.IntRange(1, 10_000),
+        help=f"{what} to show.",
+    )
+
+
 @contextlib.contextmanager
 def opened(db_path: Path, *, create: bool = True) -> Iterator[Archive]:
     try:
@@ -459,13 +470,7 @@ def _scrapy_log_level(ctx: click.Context) -> str | None:
 @click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
 @click.option("--category", help="Only articles in this category.")
 @click.option("--recent", is_flag=True, help="Newest first instead of most relevant first.")
-@click.option(
-    "--limit",
-    default=20,
-    show_default=True,
-    type=click.IntRange(1, 10_000),
-    help="Results to show.",
-)
+@limit_option("Results")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
 @click.option(
     "--all-copies",
@@ -584,13 +589,7 @@ def search(
     help="Group every article anew (after an upgrade that changed the grouping, or"
     " for an archive grouped before it had stories).",
 )
-@click.option(
-    "--limit",
-    default=20,
-    show_default=True,
-    type=click.IntRange(1, 10_000),
-    help="Stories to list.",
-)
+@limit_option("Stories")
 @db_option
 def stories(rebuild: bool, limit: int, db_path: Path) -> None:
     """List the stories with the most copies, or regroup the archive (--rebuild).

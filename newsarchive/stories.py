@@ -90,8 +90,8 @@ REGROUP_LIMIT = 500
 # most this many articles (seconds); a bigger one waits for `newsarchive stories
 # --rebuild` and its articles show as their own stories until then.
 AUTO_GROUP = 20_000
-# Stored with the state: a change of any parameter above makes the stored bands
-# meaningless, and the archive asks for a rebuild.
+# Stored with the state: another shingle size or band cut makes the stored bands
+# meaningless, and the archive asks for a rebuild (thresholds apply as they are).
 FORMAT = f"minhash-affine32/crc32-words-{SHINGLE}/{BANDS}x{ROWS}"
 
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
