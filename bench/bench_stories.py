@@ -477,6 +477,7 @@ GRID: list[tuple[str, dict[str, object]]] = [
     ("Jaccard 0.6", {"JACCARD": 0.6}),
     ("no containment rule", {"CONTAINMENT": 1.01}),
     ("32 bands of 2 rows", {"BANDS": 32, "ROWS": 2}),
+    ("16 bands of 4 rows", {"BANDS": 16, "ROWS": 4}),
     ("8 bands of 8 rows", {"BANDS": 8, "ROWS": 8}),
 ]
 
