@@ -532,6 +532,8 @@ class Searching:
 
     def ids(self, compiled: Any, limit: int) -> list[int]:
         """The ids of up to ``limit`` matches, in no particular order."""
+        if limit <= 0:
+            return []  # tantivy panics on a limit of 0
         hits = self.searcher.search(compiled, limit=limit, count=False).hits
         return self.searcher.fast_field_values("id", [address for _, address in hits])
 
