@@ -346,6 +346,9 @@ _CHANGED = """
 """
 
 
+_WARNED: list[bool] = []
+
+
 def catch_up(conn: sqlite3.Connection) -> int:
     """Bring story ids in step with the articles changed since the last call; returns
     how many articles were (re)grouped. Runs inside the caller's write transaction (the
@@ -355,11 +358,13 @@ def catch_up(conn: sqlite3.Connection) -> int:
     if seq is None:
         count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         if count > AUTO_GROUP:
-            log.warning(
-                "the archive's %d articles are not grouped into stories yet;"
-                " run `newsarchive stories --rebuild`",
-                count,
-            )
+            if not _WARNED:  # once a process, not at every batch of a long crawl
+                _WARNED.append(True)
+                log.warning(
+                    "the archive's %d articles are not grouped into stories yet;"
+                    " run `newsarchive stories --rebuild`",
+                    count,
+                )
             return 0
         return _group_all(conn)
     last = _last_change(conn)
