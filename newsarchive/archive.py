@@ -274,7 +274,37 @@ _SCHEMA_6 = """
         ALTER TABLE articles ADD COLUMN flagged TEXT;
 """
 
-MIGRATIONS: list[str] = [_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4, _SCHEMA_5, _SCHEMA_6]
+# Version 7 (issue 8): one story across its copies (newsarchive.stories). Each article's story id;
+# the LSH bands of each grouped article (a key per band, looked up by key) and its
+# signature row (what to delete when its text changes, and the story it was in); the
+# change-log seq the stories are current with (NULL: never grouped) and the next id.
+_SCHEMA_7 = """
+        ALTER TABLE articles ADD COLUMN story_id INTEGER;
+        CREATE INDEX articles_story ON articles(story_id);
+        CREATE TABLE story_bands (
+            key INTEGER NOT NULL,
+            article_id INTEGER NOT NULL,
+            PRIMARY KEY (key, article_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE story_signatures (
+            article_id INTEGER PRIMARY KEY,
+            content_hash TEXT NOT NULL,
+            bands BLOB NOT NULL,
+            story_id INTEGER
+        );
+        CREATE TABLE story_state (seq INTEGER, next_story INTEGER NOT NULL, format TEXT);
+        INSERT INTO story_state (seq, next_story, format) VALUES (NULL, 1, NULL);
+"""
+
+MIGRATIONS: list[str] = [
+    _SCHEMA_1,
+    _SCHEMA_2,
+    _SCHEMA_3,
+    _SCHEMA_4,
+    _SCHEMA_5,
+    _SCHEMA_6,
+    _SCHEMA_7,
+]
 
 # The longest name a saved search may have (it appears in URLs and feed titles).
 SAVED_NAME_MAX = 80
@@ -760,12 +790,20 @@ class Archive:
                 existing[article.url] = new_values
                 outcomes.append((article, Outcome.UPDATED))
             self._write(inserts, index_inserts)
+            self._stories_in_step()
             if counted is not None:
                 run_id, count = counted
                 self._store_counts(run_id, count(outcomes))
         if any(outcome is not Outcome.UNCHANGED for _, outcome in outcomes):
             self._wrote()
         yield from outcomes
+
+    def _stories_in_step(self) -> None:
+        """Story ids follow every change to articles, in its transaction: the grouping
+        (newsarchive.stories) replays the change log the triggers just wrote."""
+        from newsarchive.stories import catch_up
+
+        catch_up(self.conn)
 
     def _write(self, inserts: list[tuple], index_inserts: list[tuple[int, str, str]]) -> None:
         if inserts:
@@ -784,7 +822,9 @@ class Archive:
     def delete_article(self, url: str) -> bool:
         """Remove an article (its revisions stay); the trigger updates the index."""
         with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
             cursor = self.conn.execute("DELETE FROM articles WHERE url = ?", (url,))
+            self._stories_in_step()
         if cursor.rowcount:
             self._wrote()
         return cursor.rowcount > 0

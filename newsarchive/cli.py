@@ -55,6 +55,17 @@ def sites_option(fn):
     )(fn)
 
 
+def limit_option(what: str):
+    """``--limit``: how many ``what`` to show (20 by default)."""
+    return click.option(
+        "--limit",
+        default=20,
+        show_default=True,
+        type=click.IntRange(1, 10_000),
+        help=f"{what} to show.",
+    )
+
+
 @contextlib.contextmanager
 def opened(db_path: Path, *, create: bool = True) -> Iterator[Archive]:
     try:
@@ -658,14 +669,13 @@ def _scrapy_log_level(ctx: click.Context) -> str | None:
 @click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
 @click.option("--category", help="Only articles in this category.")
 @click.option("--recent", is_flag=True, help="Newest first instead of most relevant first.")
-@click.option(
-    "--limit",
-    default=20,
-    show_default=True,
-    type=click.IntRange(1, 10_000),
-    help="Results to show.",
-)
+@limit_option("Results")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+@click.option(
+    "--all-copies",
+    is_flag=True,
+    help="Show every copy of a story (wire copies, seed and crawled twins), not one each.",
+)
 @click.option(
     "--save",
     "save_as",
@@ -683,10 +693,11 @@ def search(
     recent: bool,
     limit: int,
     as_json: bool,
+    all_copies: bool,
     save_as: str | None,
     db_path: Path,
 ) -> None:
-    """Search the archive's articles, best match first.
+    """Search the archive's articles, best match first, one hit per story.
 
     Arabic spelling variants match: with or without hamza (أحمد, احمد), ة or ه,
     ى or ي, tashkeel, ال and clitics (والمدرسة), singular or plural. QUERY holds
@@ -698,8 +709,14 @@ def search(
     counted exactly; without that index (newsarchive reindex builds it) a common
     word ranks its newest matches and the count says "about".
 
+    The copies of one story (a wire dispatch printed by several papers, a seed
+    file and its crawled page) show once, at the best-ranked copy, with "also
+    in:" and the sources of the others; the count is of stories. --all-copies
+    shows and counts every copy.
+
     --json prints a ranked list of objects: id, url, title, source, published,
-    snippet (HTML: the original text, escaped, matches in <mark>) and score.
+    snippet (HTML: the original text, escaped, matches in <mark>), score,
+    story_id and also_in (the sources of the story's other copies).
 
     Example:
 
@@ -722,6 +739,7 @@ def search(
                 category=category,
                 limit=limit,
                 order="recent" if recent else "relevance",
+                all_copies=all_copies,
             )
         except SearchError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -745,7 +763,8 @@ def search(
         click.echo(f"no articles match {query!r}")
         return
     about = "" if results.total_exact else "about "
-    click.echo(f"{about}{results.total} articles match; the first {len(results.hits)}:")
+    counted = results.counting
+    click.echo(f"{about}{results.total} {counted} match; the first {len(results.hits)}:")
     rows = [
         (
             rank,
@@ -757,6 +776,74 @@ def search(
         for rank, hit in enumerate(results.hits, start=1)
     ]
     _table(("#", "title", "source", "date", "snippet"), rows)
+    for rank, hit in enumerate(results.hits, start=1):
+        if hit.also_in:
+            click.echo(f"#{rank} also in: {', '.join(hit.also_in)}")
+
+
+@cli.command()
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Group every article anew (after an upgrade that changed the grouping, or"
+    " for an archive grouped before it had stories).",
+)
+@limit_option("Stories")
+@db_option
+def stories(rebuild: bool, limit: int, db_path: Path) -> None:
+    """List the stories with the most copies, or regroup the archive (--rebuild).
+
+    A story is one text across its copies: a wire dispatch printed by several
+    papers (their own bylines, datelines, intros and closing lines), a seed file
+    and its crawled page, an article and its AMP or print twin. Every write keeps
+    the articles' story ids current; search shows one hit per story, and the
+    article page lists the story's copies, the first publication marked.
+
+    Example:
+
+        newsarchive stories
+
+        newsarchive stories --rebuild
+    """
+    from newsarchive import stories as grouping
+
+    with opened(db_path, create=False) as archive:
+        if rebuild:
+            with _bar("grouping", archive.article_count()) as bar:
+                count = grouping.rebuild(archive.conn, bar.update)
+            total = archive.conn.execute(
+                "SELECT count(DISTINCT story_id) FROM articles"
+            ).fetchone()[0]
+            click.echo(f"grouped {count} articles into {total} stories")
+            return
+        if not grouping.grouped(archive.conn):
+            raise click.ClickException(
+                "this archive's articles are not grouped into stories yet;"
+                " run `newsarchive stories --rebuild`"
+            )
+        found = grouping.largest(archive.conn, limit)
+    if not found:
+        click.echo("no story has more than one copy: every article is its own story")
+        return
+    rows = [
+        (
+            story.id,
+            f"{story.copies} copies",
+            f"{story.sources} sources",
+            (story.first.published or "-")[:10],
+            _plain(html.escape(story.first.title), 50),
+            story.first.url,
+        )
+        for story in found
+    ]
+    _table(("story", "copies", "sources", "first", "title", "first publication"), rows)
+
+
+def _bar(label: str, total: int):
+    """A progress bar on stderr when it is a terminal (tqdm), silent otherwise."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit=" articles", disable=not sys.stderr.isatty())
 
 
 def _plain(fragment: str, width: int) -> str:

@@ -38,6 +38,7 @@ from newsarchive.searchindex import (
     open_or_build,
 )
 from newsarchive.searchwindow import Filters, Found, fts5_page
+from newsarchive.stories import also_in, one_per_story, story_counts
 
 if TYPE_CHECKING:
     from newsarchive.archive import Archive
@@ -82,9 +83,14 @@ class SearchHit:
     published: str | None
     snippet: str
     score: float
+    # The story it is a copy of (newsarchive.stories), and the sources of its other
+    # copies: what "also in: …" lists when search shows one hit per story.
+    story_id: int | None = None
+    also_in: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``search --json`` object: id, url, title, source, published, snippet, score."""
+        """The ``search --json`` object: id, url, title, source, published, snippet,
+        score, story_id and also_in (the sources of the story's other copies)."""
         return {
             "id": self.id,
             "url": self.url,
@@ -93,6 +99,8 @@ class SearchHit:
             "published": self.published,
             "snippet": self.snippet,
             "score": self.score,
+            "story_id": self.story_id,
+            "also_in": self.also_in,
         }
 
 
@@ -102,7 +110,10 @@ class SearchResults:
     estimate extrapolated from the ranked window (its matches per rowid over the whole
     archive), and ``ranked`` says how many of the newest matches were ranked (headline
     matches among the TITLE_SCAN newest come on top of those). ``facets`` count sources
-    and months (YYYY-MM) over the same matches ``total`` counts, or over the window."""
+    and months (YYYY-MM) over the same matches ``total`` counts, or over the window.
+    ``counting`` says what ``total`` and the facets count: "stories" (each story once,
+    however many copies match; a story printed by two sources counts under each) or
+    "articles" (every copy, ``all_copies``)."""
 
     query: str
     hits: list[SearchHit]
@@ -115,6 +126,7 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     # "index" (the derived index: exact) or "fts5" (the window: estimates).
     engine: str = "fts5"
+    counting: str = "stories"
 
 
 def _check_date(value: str | None, name: str) -> str | None:
@@ -135,19 +147,41 @@ def _index_page(
     limit: int,
     offset: int,
     facets: bool,
+    per_story: bool,
 ) -> Found:
     """Relevance from the derived index: every match scored (pruned by block-max WAND,
     never approximated), counted and faceted. Newest first is SQLite's (as fast as
-    before: the newest matches by rowid, ordered by published), counted by the index."""
+    before: the newest matches by rowid, ordered by published), counted by the index.
+    ``per_story``: one hit per story, stories counted (newsarchive.stories)."""
     searching = Searching(index)
     compiled = searching.query(query, filters)
     total = searching.count(compiled)
     if order == "recent":
-        page = fts5_page(conn, query, filters, order, limit, offset, False).page
+
+        def fetch(wanted: int, skip: int = 0) -> list[tuple[int, float]]:
+            return fts5_page(conn, query, filters, order, wanted - skip, skip, False).page
+
     else:
-        page = searching.best(compiled, offset + limit)[offset:]
-    facet_counts = searching.facets(compiled) if facets else {}
-    return Found(page, total, True, total, facet_counts, "index")
+
+        def fetch(wanted: int, skip: int = 0) -> list[tuple[int, float]]:
+            return searching.best(compiled, wanted)[skip:]
+
+    if not per_story:
+        facet_counts = searching.facets(compiled) if facets else {}
+        return Found(fetch(offset + limit, offset), total, True, total, facet_counts, "index")
+    page = one_per_story(conn, fetch, offset, limit)
+    if total <= EXACT_STORIES:
+        # Counted in SQLite from every match's story: exact.
+        stories, facet_counts = story_counts(conn, searching.ids(compiled, total), facets)
+        return Found(page, stories, True, stories, facet_counts, "index")
+    stories = searching.count_stories(compiled)
+    facet_counts = searching.facets(compiled, per_story=True) if facets else {}
+    return Found(page, stories, False, stories, facet_counts, "index")
+
+
+# Up to this many matching articles, their stories are counted exactly (one SQLite read
+# of their ids, tens of milliseconds); past it, by tantivy's cardinality estimate.
+EXACT_STORIES = 20_000
 
 
 # Archives up to this size get their derived index built by the first search that
@@ -234,6 +268,7 @@ def search_archive(
     facets: bool = False,
     snippets: bool = True,
     engine: str = "auto",
+    all_copies: bool = False,
 ) -> SearchResults:
     """Ranked Arabic full-text search of ``text`` on ``conn``.
 
@@ -249,6 +284,10 @@ def search_archive(
     ``engine``: ``auto`` ranks with the derived index (newsarchive.searchindex: exact
     bm25 over every match, exact counts and facets) when it can be had, else with the
     FTS5 window below; ``index`` or ``fts5`` insist on one (benchmarks, tests).
+
+    One hit per story (newsarchive.stories): the best-ranked copy of each, with the
+    sources of the others in ``also_in``; ``total`` and the facets count stories.
+    ``all_copies`` shows and counts every copy instead.
 
     Works on any connection to an archive, read-only ones included (Datasette's).
     """
@@ -278,11 +317,22 @@ def search_archive(
     if index is None and engine == "index":
         raise SearchError("the search index is not available; run `newsarchive reindex`")
     try:
+        per_story = not all_copies
         if index is not None:
-            found = _index_page(conn, index, query, filters, order, limit, offset, facets)
+            found = _index_page(
+                conn, index, query, filters, order, limit, offset, facets, per_story
+            )
         else:
-            found = fts5_page(conn, query, filters, order, limit, offset, facets)
+            found = fts5_page(conn, query, filters, order, limit, offset, facets, per_story)
+            if per_story:
+                found.page = one_per_story(
+                    conn,
+                    lambda wanted: fts5_page(conn, query, filters, order, wanted, 0, False).page,
+                    offset,
+                    limit,
+                )
         page = found.page
+        copies = also_in(conn, [article_id for article_id, _ in page])
         rows = {
             row[0]: row
             for row in conn.execute(
@@ -309,6 +359,8 @@ def search_archive(
                 published=published,
                 snippet=snippet(body, query, width=SNIPPET_WIDTH) if snippets else "",
                 score=round(score, 6),
+                story_id=copies[article_id][0],
+                also_in=copies[article_id][1] if per_story else [],
             )
         )
     return SearchResults(
@@ -322,6 +374,7 @@ def search_archive(
         offset=offset,
         facets=found.facets,
         engine=found.engine,
+        counting="stories" if per_story else "articles",
     )
 
 

@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover - exercised only on a broken install
     tantivy = None
 
 # Bump when the schema or what is indexed changes: an index of another format is rebuilt.
-FORMAT = 4
+FORMAT = 5
 STATE_FILE = "state.json"
 # A word in the headline says more about what an article is about than the same word in
 # its body (bench/stemmer_eval.md ranks with 10, 1).
@@ -106,6 +106,9 @@ def _schema() -> Any:
     builder.add_text_field("category", tokenizer_name="raw")
     # published's date as printed (YYYYMMDD), for since/until.
     builder.add_integer_field("day", indexed=True, fast=True)
+    # The article's story (newsarchive.stories; minus its id when not grouped), so
+    # totals and facets can count stories rather than copies.
+    builder.add_integer_field("story", fast=True)
     return builder.build()
 
 
@@ -121,6 +124,7 @@ class Row:
     month: str | None
     categories: str
     headline: str
+    story: int
 
     def document(self) -> Any:
         doc = tantivy.Document()
@@ -137,6 +141,7 @@ class Row:
             doc.add_text("category", category)
         if self.published and (day := _day(self.published)) is not None:
             doc.add_integer("day", day)
+        doc.add_integer("story", self.story)
         return doc
 
 
@@ -159,8 +164,8 @@ def day_number(iso_date: str) -> int:
 
 
 _ROWS = (
-    "SELECT a.id, f.title, f.text, a.source, a.published, a.month, a.categories, a.title"
-    " FROM articles AS a JOIN articles_fts AS f ON f.rowid = a.id"
+    "SELECT a.id, f.title, f.text, a.source, a.published, a.month, a.categories, a.title,"
+    " coalesce(a.story_id, -a.id) FROM articles AS a JOIN articles_fts AS f ON f.rowid = a.id"
 )
 
 
@@ -409,6 +414,10 @@ def index_size(db_path: str | Path) -> int:
 # --- searching -------------------------------------------------------------------------
 
 
+# How many distinct stories the matches belong to.
+_STORIES = {"cardinality": {"field": "story"}}
+
+
 class Searching:
     """Translates a parsed query (newsarchive.query) into tantivy's and runs it: the
     score of an article is bm25 of each query key over its title (weighted TITLE_BOOST)
@@ -521,15 +530,37 @@ class Searching:
         )
         return ranked[:wanted]
 
-    def facets(self, compiled: Any) -> dict[str, list[tuple[str, int]]]:
-        """Counts per source and month over every match."""
+    def ids(self, compiled: Any, limit: int) -> list[int]:
+        """The ids of up to ``limit`` matches, in no particular order."""
+        if limit <= 0:
+            return []  # tantivy panics on a limit of 0
+        hits = self.searcher.search(compiled, limit=limit, count=False).hits
+        return self.searcher.fast_field_values("id", [address for _, address in hits])
+
+    def count_stories(self, compiled: Any) -> int:
+        """About how many stories the matches belong to (tantivy's cardinality:
+        HyperLogLog++, within about 1% from a few thousand on; not exact even for
+        hundreds, so newsarchive.search counts small sets itself)."""
+        result = self.searcher.aggregate(compiled, {"stories": _STORIES})
+        return round(result["stories"]["value"] or 0)
+
+    def facets(self, compiled: Any, per_story: bool = False) -> dict[str, list[tuple[str, int]]]:
+        """Counts per source and month over every match: of articles, or of stories
+        (``per_story``: a story with copies in two sources counts under each)."""
         spec = {
             name: {"terms": {"field": name, "size": 100_000, "missing": ""}}
             for name in ("source", "month")
         }
+        if per_story:
+            for terms in spec.values():
+                terms["aggs"] = {"stories": _STORIES}
         result = self.searcher.aggregate(compiled, spec)
+
+        def count(bucket: dict[str, Any]) -> int:
+            return round(bucket["stories"]["value"]) if per_story else int(bucket["doc_count"])
+
         counts = {
-            name: [(str(b["key"]), int(b["doc_count"])) for b in result[name]["buckets"]]
+            name: [(str(b["key"]), count(b)) for b in result[name]["buckets"]]
             for name in ("source", "month")
         }
         return {

@@ -242,20 +242,40 @@ def _ranked(
     return [(row[0], row[1]) for row in conn.execute(sql, args)]
 
 
+_MATCHES = (
+    " FROM articles_fts AS f CROSS JOIN articles AS a ON a.id = f.rowid"
+    " WHERE articles_fts MATCH ? AND f.rowid BETWEEN ? AND ?{where}"
+)
+# An article's story (newsarchive.stories), minus its id when not grouped yet.
+_STORY = "coalesce(a.story_id, -a.id)"
+
+
 def _facets(
-    conn: sqlite3.Connection, expression: str, floor: int, scope: _Scope
+    conn: sqlite3.Connection, expression: str, floor: int, scope: _Scope, per_story: bool
 ) -> dict[str, list[tuple[str, int]]]:
     sources: dict[str, int] = {}
     months: dict[str, int] = {}
-    # One pass over the window for both facets.
-    for source, month, count in conn.execute(
-        "SELECT coalesce(a.source, ''), coalesce(a.month, ''), count(*)"
-        " FROM articles_fts AS f CROSS JOIN articles AS a ON a.id = f.rowid"
-        f" WHERE articles_fts MATCH ? AND f.rowid BETWEEN ? AND ?{scope.where} GROUP BY 1, 2",
-        (expression, *scope.bounds(floor), *scope.params),
-    ):
-        sources[source] = sources.get(source, 0) + count
-        months[month] = months.get(month, 0) + count
+    matches = _MATCHES.format(where=scope.where)
+    args = (expression, *scope.bounds(floor), *scope.params)
+    if per_story:
+        # Stories per source and per month: a story counts once in each.
+        for column, counts in (("source", sources), ("month", months)):
+            counts.update(
+                conn.execute(
+                    f"SELECT coalesce(a.{column}, ''), count(DISTINCT {_STORY}){matches}"
+                    " GROUP BY 1",
+                    args,
+                )
+            )
+    else:
+        # One pass over the window for both facets.
+        for source, month, count in conn.execute(
+            f"SELECT coalesce(a.source, ''), coalesce(a.month, ''), count(*){matches}"
+            " GROUP BY 1, 2",
+            args,
+        ):
+            sources[source] = sources.get(source, 0) + count
+            months[month] = months.get(month, 0) + count
     return {
         "source": sorted(sources.items(), key=lambda kv: (-kv[1], kv[0])),
         "month": sorted(months.items(), reverse=True),
@@ -310,9 +330,12 @@ def fts5_page(
     limit: int,
     offset: int,
     facets: bool,
+    per_story: bool = False,
 ) -> Found:
     """Without the derived index: FTS5, exact up to RANK_ALL matches, else the window
-    described at the top of this module (totals are estimates then)."""
+    described at the top of this module (totals are estimates then). ``per_story``:
+    the total and facets count stories (newsarchive.stories); the window's share of
+    stories among its matches scales an estimate."""
     expression = query.fts_expression()
     # Matching in the headline too: ranked with its own bm25 added, so title matches
     # come first, and found separately so the window cannot leave them out.
@@ -337,5 +360,11 @@ def fts5_page(
         best = sorted(scores.items(), key=lambda kv: (-kv[1], -kv[0]))
         page = _prefer_typed_forms(conn, query, best)[offset:wanted]
     total = _estimate(conn, window, scope)
-    facet_counts = _facets(conn, expression, window.floor, scope) if facets else {}
+    if per_story and window.count:
+        stories = conn.execute(
+            f"SELECT count(DISTINCT {_STORY}){_MATCHES.format(where=scope.where)}",
+            (expression, *scope.bounds(window.floor), *scope.params),
+        ).fetchone()[0]
+        total = stories if window.exact else round(total * stories / window.count)
+    facet_counts = _facets(conn, expression, window.floor, scope, per_story) if facets else {}
     return Found(page, total, window.exact, window.count, facet_counts, "fts5")

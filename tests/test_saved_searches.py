@@ -25,7 +25,7 @@ def floods(archive, articles):
     made = [
         articles(
             title=f"فيضانات تغمر الحي رقم {n}",
-            text="غمرت الفيضانات الشوارع & <b>المنازل</b>.",
+            text=f"غمرت الفيضانات الشوارع & <b>المنازل</b> في الحي رقم {n}.",
             source="aps" if n % 2 else "elkhabar",
             published=f"2024-0{n}-10T09:00:00+01:00",
         )

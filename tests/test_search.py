@@ -290,7 +290,7 @@ def test_cli_search_json_shape(filled):
     assert result.exit_code == 0, result.output
     hits = json.loads(result.output)
     assert [set(hit) for hit in hits] == [
-        {"id", "url", "title", "source", "published", "snippet", "score"}
+        {"id", "url", "title", "source", "published", "snippet", "score", "story_id", "also_in"}
     ]
     assert hits[0]["url"] == BLIDA and "<mark>" in hits[0]["snippet"]
 

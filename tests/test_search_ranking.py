@@ -105,8 +105,9 @@ def test_old_articles_that_are_about_the_word_rank_first(planted_archive, monkey
     monkeypatch.setattr(searchwindow, "RANK_NEWEST", 50)
     monkeypatch.setattr(searchwindow, "TITLE_SCAN", 100)
     with open_archive(path) as archive:
-        results = search(archive, "الرئيس", limit=10)
-        window = search(archive, "الرئيس", limit=10, engine="fts5")
+        # Every copy: the ranking of articles, not of stories (tests/test_stories.py).
+        results = search(archive, "الرئيس", limit=10, all_copies=True)
+        window = search(archive, "الرئيس", limit=10, engine="fts5", all_copies=True)
         total = archive.conn.execute(
             "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
             (parse_query("الرئيس").fts_expression(),),
@@ -120,13 +121,12 @@ def test_old_articles_that_are_about_the_word_rank_first(planted_archive, monkey
 def test_cli_says_how_many_match_exactly(planted_archive):
     path, planted = planted_archive
     with open_archive(path) as archive:
-        total = search(archive, "الرئيس").total
-    result = CliRunner().invoke(cli, ["search", "الرئيس", "--limit", "10", "--db", str(path)])
+        total = search(archive, "الرئيس", all_copies=True).total
+    every = ["--all-copies", "--db", str(path)]
+    result = CliRunner().invoke(cli, ["search", "الرئيس", "--limit", "10", *every])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == f"{total} articles match; the first 10:"
-    first = CliRunner().invoke(
-        cli, ["search", "الرئيس", "--limit", "10", "--json", "--db", str(path)]
-    )
+    first = CliRunner().invoke(cli, ["search", "الرئيس", "--limit", "10", "--json", *every])
     assert {hit["url"] for hit in json.loads(first.output)} == planted
 
 
@@ -270,7 +270,9 @@ def test_ranking_is_bm25_over_every_match(small, text, filters):
     expected = brute.ranking(text, **filters)
     assert len(expected) > 20  # enough matches for the order to mean something
     with open_archive(path) as archive:
-        results = search(archive, text, limit=len(expected) + 5, snippets=False, **filters)
+        results = search(
+            archive, text, limit=len(expected) + 5, snippets=False, all_copies=True, **filters
+        )
     assert results.engine == "index"
     assert [hit.id for hit in results.hits] == expected
     assert results.total == len(expected) and results.total_exact
@@ -280,14 +282,17 @@ def test_pages_are_slices_of_the_one_ranking(small):
     path, brute = small
     expected = brute.ranking("الرئيس")
     with open_archive(path) as archive:
-        pages = [search(archive, "الرئيس", limit=7, offset=o).hits for o in range(0, 42, 7)]
+        pages = [
+            search(archive, "الرئيس", limit=7, offset=o, all_copies=True).hits
+            for o in range(0, 42, 7)
+        ]
     assert [hit.id for page in pages for hit in page] == expected[:42]
 
 
 def test_facets_count_every_match(small):
     path, brute = small
     with open_archive(path) as archive:
-        results = search(archive, "الحكومة", facets=True, limit=1)
+        results = search(archive, "الحكومة", facets=True, limit=1, all_copies=True)
     assert sum(n for _, n in results.facets["source"]) == results.total
     assert sum(n for _, n in results.facets["month"]) == results.total
     assert results.total == len(brute.ranking("الحكومة"))
@@ -387,7 +392,7 @@ def test_kill_9_between_the_two_commits(tmp_path, where):
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()
     searchindex._OPEN.clear()
     with open_archive(db) as archive:
-        urls = {hit.url for hit in search(archive, "زلزال").hits}
+        urls = {hit.url for hit in search(archive, "زلزال", all_copies=True).hits}
         assert urls == {"https://example.com/new", "https://example.com/kept"}
         assert _count_in_index(db) == archive.article_count() == 2
 
@@ -440,7 +445,7 @@ def test_readers_on_threads_while_the_writer_writes(archive, articles):
     for thread in threads:
         thread.join()
     assert errors == [] and engines == {"index"}
-    assert search(archive, "زلزال").total == archive.article_count() == 220
+    assert search(archive, "زلزال", all_copies=True).total == archive.article_count() == 220
 
 
 def test_datasette_pages_rank_with_the_index(planted_archive, monkeypatch):

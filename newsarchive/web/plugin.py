@@ -39,7 +39,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
 from newsarchive.arabic.bidi import balance_bidi
-from newsarchive.web import capture, diffs, labels, saved
+from newsarchive.web import capture, diffs, labels, saved, stories
 from newsarchive.web.cells import readable_cell, url_html
 from newsarchive.web.errors import error_page, error_status
 from newsarchive.web.tablepage import column_choice, default_columns_middleware, page_words
@@ -345,6 +345,7 @@ def extra_template_vars(view_name, database, table, request, datasette):
             context["column_choice"] = await column_choice(datasette, request, database, table)
         if view_name == "row" and table == "articles" and database == DATABASE_NAME:
             context.update(await diffs.revision_context(datasette, database, request))
+            context.update(await stories.article_story(datasette, database, request))
         return context
 
     return inner
@@ -387,6 +388,8 @@ async def search_page(datasette, request) -> Response:
     text = request.args.get("q", "").strip()
     filters = {name: request.args.get(name, "").strip() or None for name in _SEARCH_ARGS}
     order = "recent" if request.args.get("order") == "recent" else "relevance"
+    # ?copies=all: every copy of a story, not one hit per story (newsarchive.stories).
+    all_copies = request.args.get("copies") == "all"
     try:
         page = min(max(1, int(request.args.get("page", "1"))), MAX_PAGE)
     except ValueError:
@@ -402,6 +405,7 @@ async def search_page(datasette, request) -> Response:
                 limit=SEARCH_PAGE_SIZE,
                 offset=(page - 1) * SEARCH_PAGE_SIZE,
                 facets=True,
+                all_copies=all_copies,
             )
         except SearchError as exc:
             error = str(exc)
@@ -413,6 +417,7 @@ async def search_page(datasette, request) -> Response:
         "q": text,
         "filters": filters,
         "order": order,
+        "all_copies": all_copies,
         "page": page,
         "results": results,
         "error": error,
@@ -435,6 +440,7 @@ def _results_json(results, text: str) -> dict[str, Any]:
         "q": text,
         "total": results.total,
         "total_exact": results.total_exact,
+        "counting": results.counting,
         "ranked": results.ranked,
         "offset": results.offset,
         "limit": results.limit,
@@ -446,7 +452,7 @@ def _results_json(results, text: str) -> dict[str, Any]:
 def _search_url(datasette, request, **changes: Any) -> str:
     """This search's URL with some arguments changed (None removes one); a change of
     anything but the page goes back to page 1."""
-    args = {key: request.args.get(key) for key in ("q", *_SEARCH_ARGS, "order", "page")}
+    args = {key: request.args.get(key) for key in ("q", *_SEARCH_ARGS, "order", "copies", "page")}
     if "page" not in changes:
         args["page"] = None
     args.update(changes)
