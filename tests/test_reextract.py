@@ -47,9 +47,18 @@ def rows(db: Path, sql: str) -> list[tuple]:
 
 
 def articles(db: Path) -> dict[str, dict]:
+    """url → the article row, its story id replaced by the story's first URL: story ids
+    are numbered in the order articles are grouped, which a stop and a rerun change,
+    while the grouping itself must not change."""
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
-        return {row["url"]: dict(row) for row in conn.execute("SELECT * FROM articles")}
+        found = {row["url"]: dict(row) for row in conn.execute("SELECT * FROM articles")}
+    first_url: dict[int, str] = {}
+    for url in sorted(found):
+        first_url.setdefault(found[url]["story_id"], url)
+    for row in found.values():
+        row["story_id"] = first_url[row["story_id"]] if row["story_id"] is not None else None
+    return found
 
 
 @pytest.fixture(scope="module")
