@@ -26,7 +26,7 @@ from newsarchive.pipelines import ArchivePipeline, run_stats
 def make_v1(path):
     """An archive as newsarchive wrote it before schema 2, with an article and a run."""
     conn = sqlite3.connect(path)
-    conn.executescript(archive_module._SCHEMA_1 + "\nPRAGMA user_version = 1;")
+    conn.executescript(archive_module.MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
     conn.execute(
         "INSERT INTO articles (url, source, title, author, text, content_hash, first_seen,"
         " last_fetched) VALUES ('https://example.com/1', 'example', 'عنوان', 'كاتب',"

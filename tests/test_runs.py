@@ -13,7 +13,8 @@ import subprocess
 import pytest
 
 from newsarchive import stopping
-from newsarchive.archive import MIGRATIONS, RunStats, open_archive
+from newsarchive.archive import RunStats, open_archive
+from newsarchive.migrations import MIGRATIONS
 
 
 def test_run_counts_are_committed_with_the_batch_they_count(archive, articles):
