@@ -391,6 +391,24 @@ class Archive:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
+        self._group_stories_if_new()
+
+    def _group_stories_if_new(self) -> None:
+        """Group an archive whose stories were never grouped (made before schema 7, or
+        grouped with other parameters) when it is opened, if it is small enough to do
+        at once (newsarchive.stories.AUTO_GROUP): otherwise search would show each copy
+        until the next write. A big one waits for ``newsarchive stories --rebuild``,
+        which search then asks for."""
+        from newsarchive import stories
+
+        if stories.grouped(self.conn):
+            return
+        try:
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                stories.catch_up(self.conn)
+        except sqlite3.OperationalError as exc:  # read-only file, or busy: next time
+            log.info("stories not grouped now (%s)", exc)
 
     # -- writing articles --
 

@@ -743,6 +743,14 @@ def search(
             )
         except SearchError as exc:
             raise click.ClickException(str(exc)) from exc
+        if not all_copies and not _stories_grouped(archive):
+            # Too big to group when opened (newsarchive.stories.AUTO_GROUP): say why
+            # copies show apart, on stderr so --json stays one document.
+            click.echo(
+                "note: this archive's stories are not grouped yet, so copies of one story"
+                " show apart; run `newsarchive stories --rebuild`",
+                err=True,
+            )
         if save_as is not None:
             filters = dict(source=source, since=since, until=until, category=category)
             try:
@@ -779,6 +787,12 @@ def search(
     for rank, hit in enumerate(results.hits, start=1):
         if hit.also_in:
             click.echo(f"#{rank} also in: {', '.join(hit.also_in)}")
+
+
+def _stories_grouped(archive: Archive) -> bool:
+    from newsarchive.stories import grouped
+
+    return grouped(archive.conn)
 
 
 @cli.command()

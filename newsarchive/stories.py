@@ -212,8 +212,11 @@ def _last_change(conn: sqlite3.Connection) -> int:
 class _Grouper:
     """Assigns stories within the caller's write transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, staged: bool = False) -> None:
         self.conn = conn
+        # Staged (a regrouping of everything): stories are kept in story_signatures
+        # only, and written to articles at the end where they changed (_keep_story_ids).
+        self.staged = staged
         self.next_story = _state(conn)[1]
         self.keys: dict[int, set[int]] = {}
 
@@ -289,11 +292,18 @@ class _Grouper:
         return before, story
 
     def _story_of(self, article_id: int) -> int:
+        table, column = ("story_signatures", "article_id") if self.staged else ("articles", "id")
         return self.conn.execute(
-            "SELECT story_id FROM articles WHERE id = ?", (article_id,)
+            f"SELECT story_id FROM {table} WHERE {column} = ?", (article_id,)
         ).fetchone()[0]
 
     def _set_story(self, article_id: int, story: int) -> None:
+        if self.staged:
+            self.conn.execute(
+                "UPDATE story_signatures SET story_id = ? WHERE article_id = ?",
+                (story, article_id),
+            )
+            return
         self.conn.execute(
             "UPDATE articles SET story_id = ? WHERE id = ? AND story_id IS NOT ?",
             (story, article_id, story),
@@ -390,11 +400,9 @@ def _group_all(conn: sqlite3.Connection, progress: Callable[[int], None] | None 
     """Group every article from scratch, in id order (the caller holds the transaction)."""
     conn.execute("DELETE FROM story_bands")
     conn.execute("DELETE FROM story_signatures")
-    conn.execute("UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL")
-    grouper = _Grouper(conn)
-    # Read first: the loop updates the rows it would otherwise be iterating.
-    rows = conn.execute("SELECT id, content_hash FROM articles ORDER BY id").fetchall()
-    for done, (article_id, content_hash) in enumerate(rows, start=1):
+    grouper = _Grouper(conn, staged=True)
+    rows = conn.execute("SELECT id, content_hash, story_id FROM articles ORDER BY id").fetchall()
+    for done, (article_id, content_hash, _) in enumerate(rows, start=1):
         grouper.assign(article_id, content_hash)
         if done % 1000 == 0:
             grouper.keys.clear()  # the shingles of candidates met lately, not of all
@@ -402,8 +410,34 @@ def _group_all(conn: sqlite3.Connection, progress: Callable[[int], None] | None 
                 progress(1000)
     if progress and len(rows) % 1000:
         progress(len(rows) % 1000)
+    _keep_story_ids(grouper, {article_id: old for article_id, _, old in rows})
     grouper.save(_last_change(conn))
     return len(rows)
+
+
+def _keep_story_ids(grouper: _Grouper, before: dict[int, int | None]) -> None:
+    """Number the stories of a regrouping as before where they can be (each keeps the
+    smallest earlier id among its copies that no other story kept), and write to
+    ``articles`` only the ids that changed: every write there is logged for the search
+    index (search_changes), so a rebuild that changes nothing costs it nothing."""
+    conn = grouper.conn
+    members: dict[int, list[int]] = {}
+    for article_id, story in conn.execute("SELECT article_id, story_id FROM story_signatures"):
+        members.setdefault(story, []).append(article_id)
+    kept: set[int] = set()
+    final: dict[int, int] = {}
+    for story in sorted(members):
+        earlier = sorted({before[a] for a in members[story] if before.get(a)} - kept)
+        final[story] = earlier[0] if earlier else grouper._new_story()
+        kept.add(final[story])
+    moves = [
+        (final[story], article_id)
+        for story, ids in members.items()
+        for article_id in ids
+        if before.get(article_id) != final[story]
+    ]
+    conn.executemany("UPDATE story_signatures SET story_id = ? WHERE article_id = ?", moves)
+    conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?", moves)
 
 
 def rebuild(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None) -> int:

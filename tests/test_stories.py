@@ -202,6 +202,35 @@ def test_rebuild_gives_the_same_stories(tmp_path, archive, articles):
     assert partition(archive) == before
 
 
+def test_a_rebuild_that_changes_nothing_keeps_ids_and_logs_no_change(archive, articles):
+    for number in range(3):
+        add(archive, articles, f"https://wire.dz/{number}", wire_copy(WIRE, byline=str(number)))
+    add(archive, articles, "https://other.dz/1", wire_copy(OTHER_STORY))
+    ids = dict(archive.conn.execute("SELECT url, story_id FROM articles"))
+    last = "SELECT max(seq) FROM search_changes"
+    logged = archive.conn.execute(last).fetchone()[0]
+    assert stories.rebuild(archive.conn) == 4
+    assert dict(archive.conn.execute("SELECT url, story_id FROM articles")) == ids
+    # Every articles write is replayed by the search index: a rebuild writes none.
+    assert archive.conn.execute(last).fetchone()[0] == logged
+
+
+def test_an_archive_never_grouped_is_grouped_when_opened(archive, articles):
+    for number in range(2):
+        add(archive, articles, f"https://wire.dz/{number}", wire_copy(WIRE, byline=str(number)))
+    # As an archive made before stories existed (schema 6), or grouped with other
+    # parameters: no story ids, never grouped.
+    with archive.conn:
+        archive.conn.execute("UPDATE story_state SET seq = NULL, format = NULL")
+        archive.conn.execute("UPDATE articles SET story_id = NULL")
+    path = archive.path
+    archive.close()
+    with open_archive(path) as reopened:
+        assert stories.grouped(reopened.conn)
+        (story,) = {row[0] for row in reopened.conn.execute("SELECT story_id FROM articles")}
+        assert story is not None
+
+
 def test_stories_lists_the_largest(archive, articles):
     for number in range(3):
         add(archive, articles, f"https://wire{number}.dz/1", wire_copy(WIRE), source=f"s{number}")
@@ -343,3 +372,14 @@ def test_demo_archive_search_shows_each_story_once(tmp_path):
             assert {hit.story_id for hit in every.hits} == {hit.story_id for hit in once.hits}
             assert len(once.hits) < len(every.hits) == every.total
             assert all(len(hit.also_in) == 1 for hit in once.hits)
+
+
+def test_search_says_when_an_archive_is_too_big_to_group_at_once(archive, articles, monkeypatch):
+    for number in range(2):
+        add(archive, articles, f"https://wire.dz/{number}", wire_copy(WIRE, byline=str(number)))
+    monkeypatch.setattr(stories, "AUTO_GROUP", 1)  # as an upgraded archive of millions
+    with archive.conn:
+        archive.conn.execute("UPDATE story_state SET seq = NULL, format = NULL")
+    result = CliRunner().invoke(cli, ["search", "الجزائر", "--db", str(archive.path)])
+    assert result.exit_code == 0, result.output
+    assert "run `newsarchive stories --rebuild`" in result.stderr

@@ -71,6 +71,8 @@ def test_article_page_shows_revisions_as_diffs_oldest_first(ds):
     assert second.startswith(' keep-open" id="change-2" open>')
     assert "/-/static-plugins/newsarchive/newsarchive-diff.js" in html
     assert "/-/static-plugins/newsarchive/newsarchive-diff.css" in html
+    # Why each revision was made, in Arabic (a re-fetch here).
+    assert first.count('<span class="change-reason">جُلب من جديد</span>') == 1
 
 
 def test_article_without_revisions_has_no_history(ds):

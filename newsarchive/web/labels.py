@@ -34,6 +34,12 @@ RUN_STATUS = {
     "interrupted": "أُوقفت",
     "killed": "انقطعت",
 }
+# Why a revision was made (revisions.reason; NULL before schema 6).
+REVISION_REASON = {
+    "re-fetched": "جُلب من جديد",
+    "re-ingested": "أُدخل من جديد",
+    "re-extracted": "أُعيد استخراجه",
+}
 RUN_KIND = {"crawl": "زحف", "ingest": "إدخال ملفات", "reextract": "إعادة استخراج"}
 PAGE_DECISION = {"article": "مقال", "not-article": "ليست مقالًا", "error": "خطأ"}
 PAGE_OUTCOME = {
@@ -104,6 +110,7 @@ VALUES: dict[tuple[str, str], dict[str, str]] = {
     ("pages", "found_via"): FOUND_VIA,
     ("pages", "reason"): REASONS,
     ("sources", "kind"): SOURCE_KIND,
+    ("revisions", "reason"): REVISION_REASON,
 }
 
 # Datasette 0.65's filter operators (datasette/filters.py), by key. A ``__1`` suffix

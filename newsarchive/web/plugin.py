@@ -159,6 +159,7 @@ def prepare_jinja2_environment(env: Environment, datasette) -> None:
     env.filters["paragraphs"] = paragraphs
     env.filters["http_url"] = http_url
     env.filters["bidi"] = balance_bidi
+    env.filters["revision_reason"] = lambda reason: labels.REVISION_REASON.get(reason, reason)
 
 
 @hookimpl
