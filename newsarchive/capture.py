@@ -442,9 +442,16 @@ def resolve(crawler: Any, pages: Iterable[PageRecord], *, wait: bool = True) -> 
     return held
 
 
-def describe(crawler: Any, pages: Iterable[PageRecord], run_id: int | None = None) -> None:
+def describe(
+    crawler: Any,
+    pages: Iterable[PageRecord],
+    run_id: int | None = None,
+    run_token: str | None = None,
+) -> None:
     """Write a metadata record per captured page: how it was found and what was decided,
-    so the WARC files alone tell which pages became articles."""
+    so the WARC files alone tell which pages became articles. A distributed worker knows
+    no outcome (the writer decides it) nor the archive's run id, only its run's token:
+    what is not known is left out, never written empty."""
     writer: WarcWriter | None = getattr(crawler, "newsarchive_warc", None)
     if writer is None:
         return
@@ -455,10 +462,13 @@ def describe(crawler: Any, pages: Iterable[PageRecord], run_id: int | None = Non
             ("found-via", page.found_via),
             ("decision", page.decision),
             ("reason", page.reason),
-            ("outcome", page.outcome or ""),
         ]
+        if page.outcome:
+            fields.append(("outcome", page.outcome))
         if run_id is not None:
             fields.append(("run-id", str(run_id)))
+        if run_token:
+            fields.append(("run-token", run_token))
         if page.signals:
             fields.append(("signals", json.dumps(page.signals, ensure_ascii=False, default=str)))
         clean = [(name, " ".join(str(value).split())) for name, value in fields]

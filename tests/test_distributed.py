@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import redis
 import sqlite_utils
 from click.testing import CliRunner
+from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive import open_archive
 from newsarchive.capture import read_capture
@@ -83,6 +84,18 @@ def finish(*processes: subprocess.Popen) -> list[str]:
     for process, output in zip(processes, outputs, strict=True):
         assert process.returncode == 0, output[-3000:]
     return outputs
+
+
+def worker_metadata(folder: Path) -> list[dict[str, str]]:
+    """The fields of every metadata record in the WARC files under ``folder``."""
+    described = []
+    for path in folder.rglob("*.warc.gz"):
+        with open(path, "rb") as handle:
+            for record in ArchiveIterator(handle):
+                if record.rec_type == "metadata":
+                    lines = record.content_stream().read().decode().splitlines()
+                    described.append(dict(line.split(": ", 1) for line in lines))
+    return described
 
 
 def article_fetches(server) -> Counter:
@@ -150,6 +163,14 @@ def test_three_workers_and_the_writer_archive_exactly_the_articles(tmp_path, red
         for row in archive.query("SELECT signals FROM pages WHERE warc_file IS NOT NULL")
     }
     assert hosts == {socket.gethostname()}
+    # Each worker's metadata records say what it knew (the decision, its run), never an
+    # empty outcome: the outcome is the writer's.
+    described = worker_metadata(tmp_path / "data" / "warc")
+    assert len(described) >= 12
+    assert all("decision" in fields and fields.get("run-token") for fields in described)
+    assert all(fields.get("outcome", "known") for fields in described)
+    articles = [fields for fields in described if fields["decision"] == "article"]
+    assert len(articles) >= 12 and not [fields for fields in articles if "outcome" in fields]
     assert redis.Redis.from_url(redis_url).xpending("newsarchive:items", "writer")["pending"] == 0
 
 
