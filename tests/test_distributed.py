@@ -156,13 +156,18 @@ def test_three_workers_and_the_writer_archive_exactly_the_articles(tmp_path, red
     # Each worker kept its captures in WARC files of its own (beside its NEWSARCHIVE_DB,
     # data/ in its folder); the rows say where, and on which machine.
     for row in archive.query("SELECT * FROM articles"):
-        captured = read_capture(tmp_path / "data", *(row[c] for c in CAPTURE_COLUMNS[:3]))
+        location = (row[c] for c in CAPTURE_COLUMNS)
+        captured = read_capture(tmp_path / "data", *location, url=row["url"])
         assert (captured.url, captured.status) == (row["url"], 200)
     hosts = {
         json.loads(row["signals"]).get("warc_host")
         for row in archive.query("SELECT signals FROM pages WHERE warc_file IS NOT NULL")
     }
     assert hosts == {socket.gethostname()}
+    # Beside the writer's archive there are none yet: export says where they are.
+    exported = CliRunner().invoke(cli, ["warc", "export", "--source", "sample", "--db", str(db)])
+    assert exported.exit_code == 1
+    assert f"written by distributed workers on {socket.gethostname()}" in exported.output
     # Each worker's metadata records say what it knew (the decision, its run), never an
     # empty outcome: the outcome is the writer's.
     described = worker_metadata(tmp_path / "data" / "warc")
