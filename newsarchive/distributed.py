@@ -532,13 +532,16 @@ class StreamPipeline:
         held = capture.resolve(self.crawler, pages, wait=final)
         ready = [item for item in self.unsent if id(_page_of(item)) not in held]
         self.unsent = [item for item in self.unsent if id(_page_of(item)) in held]
+        if not ready:
+            return
+        run = self.worker.run
         placed = [page for page in map(_page_of, ready) if page and page.capture]
-        capture.describe(self.crawler, placed, run_token=self.worker.run)
+        capture.describe(self.crawler, placed, run_token=run)
         for page in placed:
             page.signals["warc_host"] = socket.gethostname()
         for item in ready:
             fields = encode_item(item)
-            fields.update(run=self.worker.run, source=self.worker.source)
+            fields.update(run=run, source=self.worker.source)
             self.worker.client.xadd(STREAM, fields)
 
 
