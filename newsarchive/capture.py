@@ -5,8 +5,11 @@ downloader middleware (:class:`CaptureMiddleware`) hands each response, with the
 that asked for it, to a writer thread (:class:`WarcWriter`), which writes a ``response``
 and a ``request`` record (and, once the page's decision is known, a ``metadata`` record
 with it) through warcio, gzipped per record, into rotating files
-``warc/<source>/<source>-<YYYYmmddHHMMSS>-<serial>.warc.gz`` beside the archive
-(a new file past NEWSARCHIVE_WARC_MAX_SIZE, 1 GB as Heritrix's default).
+``warc/<source>/<source>-<YYYYmmddHHMMSS>-<serial>-<pid>~<host>.warc.gz`` beside the
+archive (a new file past NEWSARCHIVE_WARC_MAX_SIZE, 1 GB as Heritrix's default). The
+process id and host name end the name, as Heritrix's do, so the files of distributed
+workers (newsarchive.distributed), each written beside its own NEWSARCHIVE_DB, never
+share a name and can be gathered into one archive's ``warc/`` folder.
 
 Why warcio and not scrapy-webarchive: scrapy-webarchive 0.5 pins Scrapy < 2.12 and
 warcio 1.7.4 (we need Scrapy 2.15), writes on the reactor thread, one WARC per crawl
@@ -37,7 +40,10 @@ import contextlib
 import io
 import json
 import logging
+import os
 import queue
+import re
+import socket
 import threading
 import uuid
 import weakref
@@ -130,10 +136,20 @@ class WarcWriter:
     """Writes records to ``warc/<source>/`` in a thread of its own, rotating files
     past ``max_size`` bytes, and tells where each response record landed."""
 
-    def __init__(self, archive_dir: str | Path, source: str, max_size: int = DEFAULT_MAX_SIZE):
+    def __init__(
+        self,
+        archive_dir: str | Path,
+        source: str,
+        max_size: int = DEFAULT_MAX_SIZE,
+        host: str | None = None,
+        pid: int | None = None,
+    ):
         self.archive_dir = Path(archive_dir)
         self.source = source
         self.max_size = max_size
+        # Who writes, at the end of every file name: workers' files never collide.
+        host = re.sub(r"[^A-Za-z0-9.-]+", "-", host or socket.gethostname()) or "host"
+        self.writer_name = f"{os.getpid() if pid is None else pid}~{host}"
         self.folder = warc_root(archive_dir) / source
         self.queue: queue.Queue = queue.Queue(QUEUE_SIZE)
         self.placed: OrderedDict[str, Capture] = OrderedDict()
@@ -252,7 +268,7 @@ class WarcWriter:
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         while True:
-            name = f"{self.source}-{stamp}-{self._serial:05d}.warc.gz"
+            name = f"{self.source}-{stamp}-{self._serial:05d}-{self.writer_name}.warc.gz"
             self._serial += 1
             try:
                 self._file = open(self.folder / name, "xb")  # noqa: SIM115 (kept open)
@@ -442,9 +458,16 @@ def resolve(crawler: Any, pages: Iterable[PageRecord], *, wait: bool = True) -> 
     return held
 
 
-def describe(crawler: Any, pages: Iterable[PageRecord], run_id: int | None = None) -> None:
+def describe(
+    crawler: Any,
+    pages: Iterable[PageRecord],
+    run_id: int | None = None,
+    run_token: str | None = None,
+) -> None:
     """Write a metadata record per captured page: how it was found and what was decided,
-    so the WARC files alone tell which pages became articles."""
+    so the WARC files alone tell which pages became articles. A distributed worker knows
+    no outcome (the writer decides it) nor the archive's run id, only its run's token:
+    what is not known is left out, never written empty."""
     writer: WarcWriter | None = getattr(crawler, "newsarchive_warc", None)
     if writer is None:
         return
@@ -455,10 +478,13 @@ def describe(crawler: Any, pages: Iterable[PageRecord], run_id: int | None = Non
             ("found-via", page.found_via),
             ("decision", page.decision),
             ("reason", page.reason),
-            ("outcome", page.outcome or ""),
         ]
+        if page.outcome:
+            fields.append(("outcome", page.outcome))
         if run_id is not None:
             fields.append(("run-id", str(run_id)))
+        if run_token:
+            fields.append(("run-token", run_token))
         if page.signals:
             fields.append(("signals", json.dumps(page.signals, ensure_ascii=False, default=str)))
         clean = [(name, " ".join(str(value).split())) for name, value in fields]
@@ -489,9 +515,11 @@ class CapturedResponse:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
 
-def capture_path(archive_dir: str | Path, warc_file: str) -> Path:
+def capture_path(archive_dir: str | Path, warc_file: str, host: str | None = None) -> Path:
     """The file a row's ``warc_file`` names, refused unless it is a WARC file under the
-    archive's WARC folder (a row cannot send a reader elsewhere)."""
+    archive's WARC folder (a row cannot send a reader elsewhere). ``host`` is the
+    machine that wrote it, when a distributed worker did (``warc_host`` in the page's
+    signals), for the message when the file is missing."""
     root = warc_root(archive_dir).resolve()
     if not warc_file or Path(warc_file).is_absolute() or "\\" in warc_file:
         raise CaptureError(f"{warc_file!r} is not a WARC file of this archive")
@@ -499,17 +527,37 @@ def capture_path(archive_dir: str | Path, warc_file: str) -> Path:
     if not path.is_relative_to(root) or not path.name.endswith((".warc.gz", ".warc")):
         raise CaptureError(f"{warc_file!r} is not a WARC file of this archive")
     if not path.is_file():
-        raise CaptureError(f"{warc_file} is missing (moved or deleted?)")
+        raise CaptureError(missing(warc_file, host))
     return path
 
 
+def missing(warc_file: str, host: str | None = None) -> str:
+    """What to say of a WARC file that is not in the archive's folder."""
+    if host:
+        return (
+            f"{warc_file} is missing: it was written on {host} by a distributed worker;"
+            f" copy that worker's {WARC_DIR}/ folder next to the archive"
+        )
+    return f"{warc_file} is missing (moved or deleted?)"
+
+
 def read_capture(
-    archive_dir: str | Path, warc_file: str, offset: int, length: int
+    archive_dir: str | Path,
+    warc_file: str,
+    offset: int,
+    length: int,
+    digest: str | None = None,
+    *,
+    url: str | None = None,
+    host: str | None = None,
 ) -> CapturedResponse:
     """The response record at ``offset`` (``length`` bytes) of ``warc_file``, a path
     relative to the archive's directory, as the ``pages`` and ``articles`` rows name
-    it. Raises CaptureError for anything else."""
-    path = capture_path(archive_dir, warc_file)
+    it (``digest`` and ``url`` the row's, when given, are checked against the record's:
+    a file of the same name from another machine holds other records). ``host`` is the
+    row's ``warc_host``, for the message when the file is missing. Raises CaptureError
+    for anything else."""
+    path = capture_path(archive_dir, warc_file, host)
     if offset is None or length is None or offset < 0 or length <= 0:
         raise CaptureError("no capture location")
     with open(path, "rb") as handle:
@@ -527,6 +575,7 @@ def read_capture(
         raise
     except Exception as exc:
         raise CaptureError(f"{warc_file} @{offset} is not a readable WARC record: {exc}") from exc
+    _check_is_meant(record, warc_file, offset, digest, url)
     return CapturedResponse(
         url=record.rec_headers.get_header("WARC-Target-URI"),
         date=record.rec_headers.get_header("WARC-Date"),
@@ -538,6 +587,20 @@ def read_capture(
         record_id=record.rec_headers.get_header("WARC-Record-ID"),
         raw=raw,
     )
+
+
+def _check_is_meant(
+    record: Any, warc_file: str, offset: int, digest: str | None, url: str | None
+) -> None:
+    """Refuse a record other than the row's: the file was replaced by another of the
+    same name (say a worker's, gathered from another machine)."""
+    found_url = record.rec_headers.get_header("WARC-Target-URI")
+    found_digest = record.rec_headers.get_header("WARC-Payload-Digest")
+    if (digest and found_digest != digest) or (url and found_url != url):
+        raise CaptureError(
+            f"{warc_file} @{offset} holds another record ({found_url}) than the archive's:"
+            " the file was replaced (a file of the same name from another machine?)"
+        )
 
 
 def _decoded(record: Any, body: bytes) -> bytes:

@@ -937,7 +937,9 @@ def crawl(
     that honour Retry-After). Known articles are not fetched again unless a feed or
     sitemap says they changed. Every response fetched is kept as WARC in
     warc/SOURCE/ beside the archive (--no-warc, or `warc = false` for a source, keeps
-    none); `newsarchive warc export` packs them for replay tools.
+    none); `newsarchive warc export` packs them for replay tools. A worker (--redis)
+    never opens the archive: it keeps its WARCs beside its own NEWSARCHIVE_DB path on
+    its machine, to be copied into the archive's warc/ folder (see the README).
 
     Ctrl-C or SIGTERM stops it within 10 s: the pages in hand are archived, the run
     is "interrupted" and the next crawl resumes where it stopped; a second Ctrl-C

@@ -313,6 +313,9 @@ class Worker:
         wake the engine (idle, it looks at the queue only every 5 s)."""
         try:
             self.beat()
+            stream = getattr(self.crawler, "newsarchive_stream", None)
+            if stream is not None and stream.unsent:
+                stream.send()
             self.release_finished()
             if self.beats % 3 == 0:
                 self.recover_dead()
@@ -359,18 +362,22 @@ class Worker:
         ]
         marker = f"held:{self.id}".encode()
         mine = [field for field in mine if field != marker]
-        if mine:
-            self.client.hdel(inflight, *mine)
+        # The marker first: no moment when neither it nor the requests keep the run open.
+        stream = getattr(self.crawler, "newsarchive_stream", None)
         self.hold(
             getattr(self.crawler, "newsarchive_seeding", False)
             or bool(getattr(self.crawler.spider, "deferred", None))
+            or bool(stream and stream.unsent)
         )
+        if mine:
+            self.client.hdel(inflight, *mine)
 
     def hold(self, holding: bool) -> None:
-        """Whether this worker holds work in memory that will become requests: the seeds
-        it is pushing, or article URLs waiting for the REST API (the spider's
-        ``deferred``). A marker in the in-flight hash says so, so no worker ends the run
-        meanwhile; a dead worker's marker is dropped with it."""
+        """Whether this worker holds work in memory that will become requests or items:
+        the seeds it is pushing, article URLs waiting for the REST API (the spider's
+        ``deferred``), or items waiting for their WARC record (StreamPipeline). A marker
+        in the in-flight hash says so, so no worker ends the run meanwhile; a dead
+        worker's marker is dropped with it."""
         field = f"held:{self.id}"
         if holding:
             self.client.hset(self.keys("inflight"), field, f"{self.id}\0\0")
@@ -487,7 +494,12 @@ class StreamPipeline:
     def __init__(self, crawler: Any):
         self.crawler = crawler
         self.worker: Worker = crawler.newsarchive_worker
+        # Items whose WARC record the writer thread has not written yet: sent once it
+        # has (by a later item or the worker's tick), so the reactor never waits on the
+        # disk but at close. While any wait, the worker holds the run open (Worker.hold).
+        self.unsent: list[Article | PageRecord] = []
         crawler.newsarchive_known_articles = self.known_articles
+        crawler.newsarchive_stream = self
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StreamPipeline:
@@ -505,15 +517,36 @@ class StreamPipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Article | PageRecord):
-            page = item.page if isinstance(item, Article) else item
-            if page is not None and page.capture is not None:
-                capture.resolve(self.crawler, [page])
-                capture.describe(self.crawler, [page])
-                page.signals["warc_host"] = socket.gethostname()
-            fields = encode_item(item)
-            fields.update(run=self.worker.run, source=self.worker.source)
-            self.worker.client.xadd(STREAM, fields)
+            self.unsent.append(item)
+            self.send()
         return item
+
+    def close_spider(self) -> None:
+        self.send(final=True)
+
+    def send(self, final: bool = False) -> None:
+        """Send the items whose captures are placed (as ArchiveWriter.flush does on one
+        machine); the ``final`` call waits for the WARC writer. The metadata record says
+        what the worker knows, the decision: the outcome is the writer's, not known here."""
+        pages = [page for page in map(_page_of, self.unsent) if page is not None]
+        held = capture.resolve(self.crawler, pages, wait=final)
+        ready = [item for item in self.unsent if id(_page_of(item)) not in held]
+        self.unsent = [item for item in self.unsent if id(_page_of(item)) in held]
+        if not ready:
+            return
+        run = self.worker.run
+        placed = [page for page in map(_page_of, ready) if page and page.capture]
+        capture.describe(self.crawler, placed, run_token=run)
+        for page in placed:
+            page.signals["warc_host"] = socket.gethostname()
+        for item in ready:
+            fields = encode_item(item)
+            fields.update(run=run, source=self.worker.source)
+            self.worker.client.xadd(STREAM, fields)
+
+
+def _page_of(item: Article | PageRecord) -> PageRecord | None:
+    return item.page if isinstance(item, Article) else item
 
 
 # --- politeness for the site as a whole ----------------------------------------------------

@@ -30,7 +30,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsarchive import __version__
 from newsarchive.archive import open_archive
-from newsarchive.capture import warc_root
+from newsarchive.capture import WARC_DIR, warc_root
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +62,7 @@ def export(db_path: str | Path, source: str, out: str | Path, since: str | None 
     folder = warc_root(archive_dir) / source
     files = sorted(folder.glob("*.warc.gz"))
     if not files:
-        raise ExportError(
-            f"no WARC files for {source} in {folder}: crawl it first (without --no-warc)"
-        )
+        raise ExportError(f"no WARC files for {source} in {folder}: {_why_none(db_path, source)}")
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         warc = out if out.name.endswith(".warc.gz") else Path(tmp) / f"{source}.warc.gz"
@@ -80,6 +78,29 @@ def export(db_path: str | Path, source: str, out: str | Path, since: str | None 
             result.pages = _write_pages(db_path, source, captured, pages)
             _wacz(warc, pages, out, source, since)
     return result
+
+
+def _why_none(db_path: str | Path, source: str) -> str:
+    """Why a source has no WARC files beside the archive: written on the machines of
+    distributed workers (``warc_host`` in its pages' signals), or never kept."""
+    hosts = []
+    if Path(db_path).is_file():
+        with open_archive(db_path, create=False) as archive:
+            hosts = [
+                row["host"]
+                for row in archive.db.query(
+                    "SELECT DISTINCT json_extract(p.signals, '$.warc_host') AS host"
+                    " FROM pages p JOIN crawl_runs r ON r.id = p.run_id"
+                    " WHERE r.source = ? AND p.warc_file IS NOT NULL AND host IS NOT NULL",
+                    [source],
+                )
+            ]
+    if hosts:
+        return (
+            f"its captures were written by distributed workers on {', '.join(sorted(hosts))};"
+            f" copy each worker's {WARC_DIR}/ folder next to the archive"
+        )
+    return "none were kept (crawled with --no-warc or warc = false, or not crawled yet)"
 
 
 def _copy_records(

@@ -319,6 +319,47 @@ def test_read_capture_refuses_a_location_that_is_not_a_response(tmp_path):
         read_capture(tmp_path, where.file, where.offset, 10**9)
 
 
+def test_two_writers_on_other_machines_name_their_files_apart(tmp_path):
+    """Distributed workers each write beside their own archive path; their files are
+    gathered into one warc/ folder, so the process id and host end every name."""
+    names = []
+    for pid, host in [(101, "worker-a"), (101, "worker b")]:
+        writer = capture.WarcWriter(tmp_path / host, "sample", host=host, pid=pid)
+        writer.describe(capture._Description("https://www.example.dz/", "<urn:uuid:x>"))
+        writer.close()
+        (path,) = (tmp_path / host / "warc" / "sample").iterdir()
+        names.append(path.name)
+    assert names[0] != names[1]
+    assert names[0].startswith("sample-") and names[0].endswith("-00000-101~worker-a.warc.gz")
+    assert names[1].endswith("-101~worker-b.warc.gz")  # the host's space made safe
+    other = capture.WarcWriter(tmp_path / "worker-a", "sample", host="worker-a", pid=102)
+    other.describe(capture._Description("https://www.example.dz/", "<urn:uuid:x>"))
+    other.close()
+    assert len(list((tmp_path / "worker-a" / "warc" / "sample").iterdir())) == 2
+
+
+def test_read_capture_refuses_a_record_other_than_the_rows(tmp_path):
+    """A file replaced by another of the same name (another machine's) is refused
+    rather than shown as the row's capture."""
+    request = Request("https://www.example.dz/a/")
+    _, where = capture_one(tmp_path, HtmlResponse(request.url, body=b"<p>a</p>", request=request))
+    row = (where.file, where.offset, where.length)
+    assert read_capture(tmp_path, *row, where.digest, url=request.url).url == request.url
+    with pytest.raises(CaptureError, match="holds another record"):
+        read_capture(tmp_path, *row, payload_digest(b"<p>b</p>"))
+    with pytest.raises(CaptureError, match=r"another record \(https://www.example.dz/a/\)"):
+        read_capture(tmp_path, *row, url="https://www.example.dz/b/")
+
+
+def test_a_missing_file_says_which_machine_wrote_it(tmp_path):
+    (tmp_path / "warc" / "sample").mkdir(parents=True)
+    name = "warc/sample/sample-20261205000000-00000-7~w2.warc.gz"
+    with pytest.raises(CaptureError, match=r"written on w2 .* copy that worker's warc/ folder"):
+        read_capture(tmp_path, name, 0, 10, host="w2")
+    with pytest.raises(CaptureError, match=r"is missing \(moved or deleted\?\)"):
+        read_capture(tmp_path, name, 0, 10)
+
+
 # --- the archive's capture columns -------------------------------------------------------
 
 

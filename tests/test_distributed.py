@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import redis
 import sqlite_utils
 from click.testing import CliRunner
+from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive import open_archive
 from newsarchive.capture import read_capture
@@ -85,6 +86,18 @@ def finish(*processes: subprocess.Popen) -> list[str]:
     return outputs
 
 
+def worker_metadata(folder: Path) -> list[dict[str, str]]:
+    """The fields of every metadata record in the WARC files under ``folder``."""
+    described = []
+    for path in folder.rglob("*.warc.gz"):
+        with open(path, "rb") as handle:
+            for record in ArchiveIterator(handle):
+                if record.rec_type == "metadata":
+                    lines = record.content_stream().read().decode().splitlines()
+                    described.append(dict(line.split(": ", 1) for line in lines))
+    return described
+
+
 def article_fetches(server) -> Counter:
     return Counter(path for _, _, path, _ in server.requests if ARTICLE_PATH_RE.match(path))
 
@@ -143,13 +156,26 @@ def test_three_workers_and_the_writer_archive_exactly_the_articles(tmp_path, red
     # Each worker kept its captures in WARC files of its own (beside its NEWSARCHIVE_DB,
     # data/ in its folder); the rows say where, and on which machine.
     for row in archive.query("SELECT * FROM articles"):
-        captured = read_capture(tmp_path / "data", *(row[c] for c in CAPTURE_COLUMNS[:3]))
+        location = (row[c] for c in CAPTURE_COLUMNS)
+        captured = read_capture(tmp_path / "data", *location, url=row["url"])
         assert (captured.url, captured.status) == (row["url"], 200)
     hosts = {
         json.loads(row["signals"]).get("warc_host")
         for row in archive.query("SELECT signals FROM pages WHERE warc_file IS NOT NULL")
     }
     assert hosts == {socket.gethostname()}
+    # Beside the writer's archive there are none yet: export says where they are.
+    exported = CliRunner().invoke(cli, ["warc", "export", "--source", "sample", "--db", str(db)])
+    assert exported.exit_code == 1
+    assert f"written by distributed workers on {socket.gethostname()}" in exported.output
+    # Each worker's metadata records say what it knew (the decision, its run), never an
+    # empty outcome: the outcome is the writer's.
+    described = worker_metadata(tmp_path / "data" / "warc")
+    assert len(described) >= 12
+    assert all("decision" in fields and fields.get("run-token") for fields in described)
+    assert all(fields.get("outcome", "known") for fields in described)
+    articles = [fields for fields in described if fields["decision"] == "article"]
+    assert len(articles) >= 12 and not [fields for fields in articles if "outcome" in fields]
     assert redis.Redis.from_url(redis_url).xpending("newsarchive:items", "writer")["pending"] == 0
 
 
