@@ -56,8 +56,15 @@ async def capture_page(datasette: Any, request: Any) -> Response:
     if DATABASE_NAME not in datasette.databases:
         return Response.text("no archive is served here", status=404, headers=SAFE_HEADERS)
     db = datasette.get_database(DATABASE_NAME)
+    # The row's digest is checked against the record read (a replaced file is refused,
+    # not shown as this page's; not the URL: an article's is its canonical one, which
+    # may differ from the URL fetched); a page fetched by a distributed worker names its
+    # machine, for the message when its file is not here.
+    host = "json_extract(signals, '$.warc_host')" if table == "pages" else "NULL"
     result = await db.execute(
-        f"SELECT warc_file, warc_offset, warc_length FROM {table} WHERE id = ?", [row_id]
+        f"SELECT warc_file, warc_offset, warc_length, warc_digest, {host} AS host"
+        f" FROM {table} WHERE id = ?",
+        [row_id],
     )
     row = result.first()
     if row is None or row["warc_file"] is None:
@@ -67,7 +74,12 @@ async def capture_page(datasette: Any, request: Any) -> Response:
             headers=SAFE_HEADERS,
         )
     try:
-        captured = await asyncio.to_thread(read_capture, Path(db.path).parent, *row)
+        captured = await asyncio.to_thread(
+            read_capture,
+            Path(db.path).parent,
+            *row[:4],
+            host=row["host"],
+        )
     except CaptureError as exc:
         return Response.text(
             f"capture of {table} {row_id}: {exc}", status=404, headers=SAFE_HEADERS
