@@ -310,12 +310,17 @@ def described(stream: BinaryIO) -> dict[str, tuple[str, dict]]:
     newsarchive.capture.describe writes), by the response's record id; empty for other
     crawlers' WARCs. A first pass over the file: the crawl writes these records when it
     flushes a batch, so they come long after their responses, and a small entry per
-    described page is kept rather than the responses. Reading stops quietly at damage
-    (iter_warc reports it); the stream is put back where it was."""
+    described page is kept rather than the responses. Only a file that opens with our
+    warcinfo record is read through. Reading stops quietly at damage (iter_warc reports
+    it); the stream is put back where it was."""
     start = stream.tell()
     found: dict[str, tuple[str, dict]] = {}
     with contextlib.suppress(Exception), contextlib.redirect_stderr(io.StringIO()):
-        for record in WARCIterator(stream):
+        records = WARCIterator(stream)
+        first = next(records)
+        if first.rec_type != "warcinfo" or b"software: newsarchive/" not in first.raw_stream.read():
+            records = iter(())
+        for record in records:
             refers_to = record.rec_headers.get_header("WARC-Refers-To")
             if record.rec_type != "metadata" or not refers_to:
                 continue
