@@ -48,6 +48,7 @@ from newsarchive.items import Article, Capture, PageRecord
 from newsarchive.page import clean_url
 from newsarchive.seen import UrlSet
 from newsarchive.sites import Site, SitesError, load_sites
+from newsarchive.warcread import extract_inputs
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +210,6 @@ def _jobs(
                 continue
             job.url, job.status = captured.url, captured.status
             site = registry.get(inputs["source"])
-            shape = inputs.get("url_shape")
             yield (
                 job,
                 (
@@ -218,9 +218,7 @@ def _jobs(
                     captured.content,
                     captured.url,
                     http_content_type_encoding(captured.header("Content-Type") or ""),
-                    inputs.get("hints"),
-                    row["found_via"] or "",
-                    tuple(shape) if shape else None,
+                    *extract_inputs(inputs, row["found_via"] or ""),
                 ),
             )
 

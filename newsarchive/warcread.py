@@ -20,13 +20,18 @@ damaged stretch is reported once as a :class:`Damaged` with its offset.
 :func:`read_warc` turns a file into ``newsarchive ingest`` items: each HTML response is
 decided and extracted by the crawl's own function in worker processes
 (newsarchive.extractpool), its source is the registry's entry for its host, or the
-host's name.
+host's name. A WARC of our own (``newsarchive warc export``, or a crawl's WARC files)
+also holds, in a metadata record per page, what the crawl gave the extractor besides the
+page (the feed's or REST API's hints, the URL-shape evidence, how the page was found):
+it is given again (:func:`described`), so re-importing an export leaves the archive's
+articles as they are.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import re
 import zipfile
@@ -75,6 +80,7 @@ class WarcResponse:
     length: int
     digest: str | None
     date: str | None
+    record_id: str | None = None
 
 
 @dataclass
@@ -168,6 +174,7 @@ def _classify(record, offset: int) -> WarcResponse | SkippedRecord | Damaged:
         length=0,
         digest=headers.get_header("WARC-Payload-Digest") or headers.get_header("WARC-Block-Digest"),
         date=headers.get_header("WARC-Date"),
+        record_id=headers.get_header("WARC-Record-ID"),
     )
 
 
@@ -285,6 +292,49 @@ def _damaged(damage: tuple[int, str], resumed: int | None, read_any: bool) -> Da
     return Damaged(offset, f"{reason}; {where}", whole=not read_any and resumed is None)
 
 
+# --- the crawl's inputs, from our own WARCs ----------------------------------------------
+
+
+def extract_inputs(
+    inputs: dict, found_via: str
+) -> tuple[dict | None, str, tuple[float, str] | None]:
+    """extract_page's ``hints``, ``found_via`` and ``url_shape`` from the inputs a crawl
+    kept in a page's signals (``signals.inputs``), as re-extraction and ingest give them."""
+    shape = inputs.get("url_shape")
+    return inputs.get("hints"), found_via, tuple(shape) if shape else None
+
+
+def described(stream: BinaryIO) -> dict[str, tuple[str, dict]]:
+    """How each response of one of our own WARCs was found and what the crawl gave the
+    extractor (``found-via`` and ``signals.inputs`` of the metadata record that
+    newsarchive.capture.describe writes), by the response's record id; empty for other
+    crawlers' WARCs. A first pass over the file: the crawl writes these records when it
+    flushes a batch, so they come long after their responses, and a small entry per
+    described page is kept rather than the responses. Only a file that opens with our
+    warcinfo record is read through. Reading stops quietly at damage (iter_warc reports
+    it); the stream is put back where it was."""
+    start = stream.tell()
+    found: dict[str, tuple[str, dict]] = {}
+    with contextlib.suppress(Exception), contextlib.redirect_stderr(io.StringIO()):
+        records = WARCIterator(stream)
+        first = next(records)
+        if first.rec_type != "warcinfo" or b"software: newsarchive/" not in first.raw_stream.read():
+            records = iter(())
+        for record in records:
+            refers_to = record.rec_headers.get_header("WARC-Refers-To")
+            if record.rec_type != "metadata" or not refers_to:
+                continue
+            fields = dict(
+                line.partition(": ")[::2]
+                for line in record.content_stream().read().decode("utf-8").splitlines()
+            )
+            inputs = json.loads(fields.get("signals") or "{}").get("inputs") or {}
+            if fields.get("found-via") or inputs:
+                found[refers_to] = (fields.get("found-via") or "", inputs)
+    stream.seek(start)
+    return found
+
+
 # --- files -------------------------------------------------------------------------------
 
 
@@ -346,15 +396,23 @@ def read_warc(
     seen = UrlSet()
     try:
         for label, stream, size in warc_streams(path):
-            jobs = _jobs(label, iter_warc(stream, size), sources)
+            inputs = described(stream)
+            jobs = _jobs(label, iter_warc(stream, size), sources, inputs)
             for (where, record, site), result in extract_in_order(jobs, workers):
                 yield where, _result(record, site, result, seen), "warc"
     except zipfile.BadZipFile as exc:
         yield str(path), BadInput(f"not a WACZ file: {exc}"), "warc"
 
 
-def _jobs(label: str, records: Iterator[Record], sources: _Sources):
-    """extract_page's arguments for each HTML response; other records pass through."""
+def _jobs(
+    label: str,
+    records: Iterator[Record],
+    sources: _Sources,
+    inputs: dict[str, tuple[str, dict]],
+):
+    """extract_page's arguments for each HTML response, with what the crawl gave the
+    extractor when the WARC is our own (``inputs``, from :func:`described`), so a
+    re-import extracts as the crawl did; other records pass through."""
     for record in records:
         whole = isinstance(record, Damaged) and record.whole
         where = label if whole else f"{label}@{record.offset}"
@@ -363,7 +421,9 @@ def _jobs(label: str, records: Iterator[Record], sources: _Sources):
             continue
         name, site = sources.of(record.url)
         rules = site.extraction if site else None
-        args = (name, rules, record.body, record.url, record.charset, None, "warc", None)
+        found_via, given = inputs.pop(record.record_id or "", ("warc", {}))
+        hints, found_via, shape = extract_inputs(given, found_via or "warc")
+        args = (name, rules, record.body, record.url, record.charset, hints, found_via, shape)
         record.body = b""  # held by the job until it is extracted, not twice
         yield (where, record, (name, site)), args
 
