@@ -485,9 +485,12 @@ def describe(
             fields.append(("run-id", str(run_id)))
         if run_token:
             fields.append(("run-token", run_token))
-        if page.signals:
-            fields.append(("signals", json.dumps(page.signals, ensure_ascii=False, default=str)))
+        # One line per field (application/warc-fields): free text is squeezed onto it;
+        # the signals' JSON already is one line (its strings escape line breaks), and is
+        # kept as is, so re-extraction and re-import read the crawl's inputs exactly.
         clean = [(name, " ".join(str(value).split())) for name, value in fields]
+        if page.signals:
+            clean.append(("signals", json.dumps(page.signals, ensure_ascii=False, default=str)))
         writer.describe(_Description(page.url, page.capture.record_id, clean))
 
 

@@ -202,7 +202,12 @@ def _jobs(
             job = _Job(row, inputs)
             try:
                 captured = read_capture(
-                    directory, row["warc_file"], row["warc_offset"], row["warc_length"]
+                    directory,
+                    row["warc_file"],
+                    row["warc_offset"],
+                    row["warc_length"],
+                    row["warc_digest"],
+                    host=signals.get("warc_host"),
                 )
             except (CaptureError, OSError) as exc:
                 job.error = str(exc)

@@ -326,7 +326,7 @@ def described(stream: BinaryIO) -> dict[str, tuple[str, dict]]:
                 continue
             fields = dict(
                 line.partition(": ")[::2]
-                for line in record.content_stream().read().decode("utf-8").splitlines()
+                for line in record.content_stream().read().decode("utf-8").split("\r\n")
             )
             inputs = json.loads(fields.get("signals") or "{}").get("inputs") or {}
             if fields.get("found-via") or inputs:
