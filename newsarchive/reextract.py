@@ -260,10 +260,16 @@ class _Writer:
             ),
         )
         if isinstance(result, Exception):
-            why = "undecodable page" if isinstance(result, EncodingError) else "extraction failed"
-            page.decision, page.reason, page.outcome = "error", why, "failed"
+            undecodable = isinstance(result, EncodingError)
+            why = "undecodable page" if undecodable else "extraction failed"
+            page.decision, page.reason = "error", why
             page.signals = {"error": str(result), "inputs": job.inputs}
-            self.stats.error(f"{row['url']}: {why}: {result}")
+            if undecodable:  # as a crawl and an import count it: dropped, not a failure
+                page.outcome = "skipped"
+                self.stats.drop(why, row["url"])
+            else:
+                page.outcome = "failed"
+                self.stats.error(f"{row['url']}: {why}: {result}")
             self.pages.append(page)
         else:
             self._decided(job, page, *result, registry)
