@@ -401,8 +401,8 @@ class Archive:
         which search then asks for."""
         from newsarchive import stories
 
-        if stories.grouped(self.conn):
-            return
+        if stories.grouped(self.conn) or self.article_count() > stories.AUTO_GROUP:
+            return  # (a big one is not locked for writing at every open to learn so)
         try:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")

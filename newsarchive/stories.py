@@ -52,9 +52,10 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,6 @@ AUTO_GROUP = 20_000
 # meaningless, and the archive asks for a rebuild (thresholds apply as they are).
 FORMAT = f"minhash-affine32/crc32-words-{SHINGLE}/{BANDS}x{ROWS}"
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
 _MASK32 = np.uint64(0xFFFFFFFF)
 # Odd 64-bit constants for the word and band hash mixing below.
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -144,13 +144,21 @@ def _same(value: int) -> int:
     return value
 
 
+@cache
+def _minhash() -> tuple[type, Any]:
+    """datasketch's MinHash and the permutations every signature shares. Imported on the
+    first signature, not with this module: search and every command import it for the
+    reading functions below, and datasketch takes ~0.4 s to import."""
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
+
+
 def signature(grams: Iterable[int]) -> np.ndarray:
     """The MinHash of a shingle set (its values already hashes: stable across processes)."""
-    minhash = MinHash(
-        num_perm=NUM_PERM,
-        hashfunc=_same,
-        scheme="affine32",
-        permutations=_TEMPLATE.permutations,
+    minhash_class, permutations = _minhash()
+    minhash = minhash_class(
+        num_perm=NUM_PERM, hashfunc=_same, scheme="affine32", permutations=permutations
     )
     minhash.update_batch(list(grams))
     return minhash.hashvalues
